@@ -18,6 +18,7 @@ models.
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import partial
 from typing import NamedTuple
@@ -76,7 +77,7 @@ def _arith_progression(ks: tuple[int, ...]) -> tuple[int, int] | None:
     if len(ks) == 1:
         return ks[0], 1
     step = ks[1] - ks[0]
-    if step > 0 and all(b - a == step for a, b in zip(ks, ks[1:], strict=False)):
+    if step > 0 and all(b - a == step for a, b in itertools.pairwise(ks)):
         return ks[0], step
     return None
 

@@ -14,9 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .kernels import sampling as _k
 from ._models import FLOAT_FIELDS, Model, validate_model
 from ._validation import as_key, positive_int
+from .kernels import sampling as _k
 
 __all__ = ["QUANTILE_LEVELS", "Samples", "Stats", "Summary", "sample", "summarize"]
 
@@ -120,7 +120,8 @@ def _as_parallel(parallel: Any, models: Sequence[Model]) -> np.ndarray:
     try:
         seq = list(parallel)
     except TypeError:
-        raise TypeError(f"`parallel` must be None, an int or one int per model, got {parallel!r}")
+        raise TypeError(
+            f"`parallel` must be None, an int or one int per model, got {parallel!r}") from None
     if len(seq) != len(models):
         raise ValueError(f"`parallel` has {len(seq)} entries for {len(models)} models")
     return np.asarray([positive_int(p, f"parallel[{i}]") for i, p in enumerate(seq)], np.int32)
@@ -263,7 +264,7 @@ def sample(
     >>> bool((s.accuracy[2] >= s.accuracy[0]).all())  # best-of-k never falls with k (CRN)
     True
     """
-    ms, batched, ks, order, perm, num_trials, key, params, par = _prepare(
+    _, batched, ks, order, perm, num_trials, key, params, par = _prepare(
         models, ks, key, num_trials, parallel, scheme, time_model, dtype
     )
     if batch_size is None:

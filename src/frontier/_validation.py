@@ -25,9 +25,9 @@ def as_key(key: Any, name: str = "key") -> jax.Array:
         if key.shape != ():
             raise ValueError(f"`{name}` must be a single key, got key array of shape {key.shape}")
         return key
-    arr = jnp.asarray(key)
-    if arr.dtype == jnp.uint32 and arr.shape == (2,):
-        return jax.random.wrap_key_data(arr)
+    arr = np.asarray(key) if not isinstance(key, jax.Array) else key
+    if arr.dtype == np.uint32 and arr.shape == (2,):
+        return jax.random.wrap_key_data(jnp.asarray(arr))
     raise TypeError(
         f"`{name}` must be a JAX key (jax.random.key) or an int seed, got {type(key).__name__}"
         f" with dtype {getattr(arr, 'dtype', None)} and shape {getattr(arr, 'shape', None)}"

@@ -1,0 +1,71 @@
+"""Shared benchmark plumbing: device facts and a same-process ratio table.
+
+Each benchmark calls ``record(group, name, benchmark)`` after ``benchmark.pedantic``; at the
+end of the session the medians and their ratios to the named baseline of each group are
+printed and written to ``benchmarks/results/latest-<backend>.json``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+
+import jax
+import pytest
+
+_MEDIANS: dict[str, dict[str, float]] = {}
+_EXTRA: dict[str, dict[str, dict]] = {}
+
+
+def device_info() -> dict:
+    d = jax.devices()[0]
+    return {
+        "backend": jax.default_backend(),
+        "device_kind": d.device_kind,
+        "jax": jax.__version__,
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+
+
+def record(group: str, name: str, benchmark, **extra) -> None:
+    """Store the median of a finished benchmark under ``group``/``name``."""
+    stats = benchmark.stats.stats
+    _MEDIANS.setdefault(group, {})[name] = float(stats.median)
+    benchmark.extra_info.update(device_info())
+    benchmark.extra_info.update(extra)
+    _EXTRA.setdefault(group, {})[name] = dict(extra)
+
+
+@pytest.fixture
+def recorder():
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MEDIANS:
+        return
+    tr = terminalreporter
+    tr.section("frontier: medians and same-process ratios")
+    for group, meds in _MEDIANS.items():
+        tr.write_line(f"[{group}]")
+        base = min(meds.values())
+        for name, med in meds.items():
+            info = _EXTRA[group][name]
+            rate = info.get("items")
+            extra = f"  {rate / med:.3g} {info.get('unit', 'items')}/s" if rate else ""
+            tr.write_line(f"  {name:<48s} {med * 1e3:10.2f} ms  x{med / base:6.2f}{extra}")
+    out = {
+        "date": datetime.date.today().isoformat(),
+        **device_info(),
+        "medians_s": _MEDIANS,
+        "extra": _EXTRA,
+    }
+    path = os.path.join(os.path.dirname(__file__), "results",
+                        f"latest-{jax.default_backend()}.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump(out, fh, indent=1, sort_keys=True)
+    tr.write_line(f"written: {path}")
