@@ -1,6 +1,28 @@
 """frontier: Monte Carlo and Pareto analysis of inference scaling on JAX."""
 
 from ._models import Model, ModelFileError, catalog, load_models
+from ._optimize import (
+    Budget,
+    Constraint,
+    CrossModel,
+    Estimate,
+    OperatingPoint,
+    Points,
+    Study,
+    budget_grid,
+    optimize,
+    parse_slo,
+)
 from ._sampling import QUANTILE_LEVELS, Samples, Stats, Summary, sample, summarize
 
 __version__ = "0.1.0"
+
+__all__ = [  # noqa: RUF022 - grouped by topic
+    # models
+    "Model", "ModelFileError", "catalog", "load_models",
+    # Monte Carlo
+    "QUANTILE_LEVELS", "Samples", "Stats", "Summary", "sample", "summarize",
+    # operating points
+    "Budget", "Constraint", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study",
+    "budget_grid", "optimize", "parse_slo",
+]

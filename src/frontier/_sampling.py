@@ -310,11 +310,11 @@ def _atom_outcomes(key, ids, params, parallel, ks, scheme, time_model):
 
 @partial(
     jax.jit,
-    static_argnames=("ks", "scheme", "time_model", "atom", "atoms", "num_trials", "keep"),
+    static_argnames=("ks", "scheme", "time_model", "atom", "atoms", "num_trials"),
     donate_argnums=(0,),
 )
 def _stream_step(acc, key, start, params, parallel, shift, lo, width, *, ks, scheme,
-                 time_model, atom, atoms, num_trials, keep):
+                 time_model, atom, atoms, num_trials):
     """Fold ``atoms`` blocks of ``atom`` trials, starting at trial ``start``, into ``acc``."""
     nbins = acc.hist.shape[-1] - 2
 
@@ -329,20 +329,14 @@ def _stream_step(acc, key, start, params, parallel, shift, lo, width, *, ks, sch
         mn = jnp.minimum(acc.mn, jnp.min(jnp.where(valid, x, jnp.inf), axis=-1))
         mx = jnp.maximum(acc.mx, jnp.max(jnp.where(valid, x, -jnp.inf), axis=-1))
         hist = acc.hist
-        if nbins > 0:
-            b = jnp.floor((x - lo[..., None]) / width[..., None])
-            b = jnp.clip(b, -1, nbins).astype(jnp.int32) + 1  # 0: underflow, nbins+1: overflow
-            b = jnp.where(valid, b, nbins + 2)  # out of range: dropped
-            flat_base = jnp.arange(hist[..., 0].size, dtype=jnp.int32).reshape(hist.shape[:-1])
-            flat = flat_base[..., None] * (nbins + 2) + b
-            flat = jnp.where(valid, flat, hist.size)
-            hist = (
-                hist.reshape(-1).at[flat.reshape(-1)].add(1, mode="drop").reshape(hist.shape)
-            )
-        return _Acc(s1, c1, s2, c2, mn, mx, hist), (x if keep else None)
+        b = jnp.floor((x - lo[..., None]) / width[..., None])
+        b = jnp.clip(b, -1, nbins).astype(jnp.int32) + 1  # 0: underflow, nbins+1: overflow
+        flat_base = jnp.arange(hist[..., 0].size, dtype=jnp.int32).reshape(hist.shape[:-1])
+        flat = jnp.where(valid, flat_base[..., None] * (nbins + 2) + b, hist.size)  # drop pad
+        hist = hist.reshape(-1).at[flat.reshape(-1)].add(1, mode="drop").reshape(hist.shape)
+        return _Acc(s1, c1, s2, c2, mn, mx, hist), None
 
-    acc, kept = lax.scan(body, acc, jnp.arange(atoms, dtype=jnp.uint32))
-    return acc, kept
+    return lax.scan(body, acc, jnp.arange(atoms, dtype=jnp.uint32))[0]
 
 
 def _hist_quantiles(hist, lo, width, mn, mx, n, levels):
@@ -438,9 +432,12 @@ def summarize(
 
     Notes
     -----
-    Means and variances are sums of ``x - shift`` (``shift`` = the mean of a pilot: the first
-    ``min(num_trials, 32768)`` trials) accumulated block by block with Neumaier's compensated
-    summation, in trial order, so they do not depend on ``chunk_size`` bit for bit.
+    Exact mode simulates every trial (as :func:`sample`, which is batch-size independent) and
+    reduces with two-pass formulas. The sketch streams: means and variances are sums of
+    ``x - shift`` (``shift`` = the mean of a pilot: the first ``min(num_trials, 32768)``
+    trials) accumulated block by block with Neumaier's compensated summation, in trial order,
+    so they do not depend on ``chunk_size`` bit for bit; memory is ``O(M K (max(ks) + bins))``
+    whatever ``num_trials``.
 
     The sketch: the pilot's minimum and maximum per (objective, model, k) set ``num_bins``
     equal bins, plus an underflow and an overflow bin; every trial is counted (integer
@@ -477,72 +474,80 @@ def summarize(
         quantile_method == "auto" and 3 * n_models * n_k * num_trials <= max_exact
     )
     dt = params.c_in.dtype
-    atom = min(_atom(max(order)), 1 << max(0, (num_trials - 1).bit_length()))
-    if chunk_size is None:
-        atoms = max(1, min(64, -(-num_trials // atom)))
-    else:
-        atoms = -(-positive_int(chunk_size, "chunk_size") // atom)
-    total_atoms = -(-num_trials // atom)
-
-    # Pilot: the first trials, independent of the chunking, for the shift and the sketch range.
-    n_pilot = min(num_trials, 1 << 15)
-    pilot = jnp.stack(
-        sample(ms, order, key=key, num_trials=n_pilot, parallel=par.tolist(), scheme=scheme,
-               time_model=time_model, dtype=dt)
-    )  # (3, M, K, n_pilot)
-    shift = jnp.mean(pilot, axis=-1)
-    lo = jnp.min(pilot, axis=-1)
-    hi = jnp.max(pilot, axis=-1)
-    del pilot
-    use_hist = not exact
-    width = (hi - lo) / num_bins
-    tiny = jnp.maximum(jnp.abs(lo), 1.0) * jnp.finfo(dt).eps
-    width = jnp.maximum(width, tiny)
-    shape = (3, n_models, n_k)
-    acc = _Acc(*(jnp.zeros(shape, dt) for _ in range(4)), jnp.full(shape, jnp.inf, dt),
-               jnp.full(shape, -jnp.inf, dt),
-               jnp.zeros((*shape, num_bins + 2 if use_hist else 2), jnp.int32))
-    kept = []
-    t0 = _time.perf_counter()
-    done_atoms = 0
-    while done_atoms < total_atoms:
-        step_atoms = min(atoms, total_atoms - done_atoms)
-        start = jnp.uint32(done_atoms * atom)
-        acc, x = _stream_step(
-            acc, key, start, params, par, shift, lo, width, ks=order, scheme=scheme,
-            time_model=time_model, atom=atom, atoms=step_atoms, num_trials=num_trials, keep=exact,
-        )
-        if exact:
-            kept.append(x)
-        done_atoms += step_atoms
-        if progress:
-            done = min(done_atoms * atom, num_trials)
-            print(f"frontier: {done}/{num_trials} trials ({100 * done / num_trials:.0f}%),"
-                  f" {_time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
-
+    if chunk_size is not None:
+        chunk_size = positive_int(chunk_size, "chunk_size")
     n = num_trials
-    s1 = acc.s1 + acc.c1
-    s2 = acc.s2 + acc.c2
-    m1 = s1 / n
-    mean = shift + m1
-    var = jnp.maximum(s2 / n - m1 * m1, 0.0)
-    std = jnp.sqrt(var)
-    sem = jnp.sqrt(var * n / (n - 1) / n) if n > 1 else jnp.full_like(var, jnp.nan)
     if exact:
-        allx = jnp.concatenate([jnp.moveaxis(x, 0, -2).reshape(*shape, -1) for x in kept], -1)
-        allx = allx[..., :n]
-        q = jnp.moveaxis(jnp.quantile(allx, jnp.asarray(levels, dt), axis=-1), 0, -1)
+        # Everything fits: simulate all trials (batch-size independent) and reduce exactly.
+        x = jnp.stack(sample(ms, order, key=key, num_trials=n, parallel=par.tolist(),
+                             scheme=scheme, time_model=time_model, dtype=dt))
+        mean, std, sem, mn, mx, q = _exact_stats(x, jnp.asarray(levels, dt))
         qerr = jnp.zeros_like(q)
     else:
-        qn, en = _hist_quantiles(np.asarray(acc.hist), np.asarray(lo), np.asarray(width),
-                                 np.asarray(acc.mn), np.asarray(acc.mx), n, levels)
-        q, qerr = jnp.asarray(qn, dt), jnp.asarray(en, dt)
+        mean, std, sem, mn, mx, q, qerr = _sketch_stats(
+            key, params, par, ms, order, n, scheme, time_model, dt, levels, num_bins,
+            chunk_size, progress)
 
     def stats(i):
-        fields = [mean[i], std[i], sem[i], acc.mn[i], acc.mx[i], q[i], qerr[i]]
+        fields = [mean[i], std[i], sem[i], mn[i], mx[i], q[i], qerr[i]]
         fields = [f[:, perm] for f in fields]
         if not batched:
             fields = [f[0] for f in fields]
         return Stats(*fields)
 
     return Summary(stats(0), stats(1), stats(2), ks, n, levels, exact)
+
+
+@jax.jit
+def _exact_stats(x, levels):
+    """Two-pass statistics over the last (trial) axis of ``x`` ``(3, M, K, n)``."""
+    n = x.shape[-1]
+    mean = jnp.mean(x, axis=-1)
+    d = x - mean[..., None]
+    var = jnp.mean(d * d, axis=-1)
+    sem = jnp.sqrt(jnp.sum(d * d, axis=-1) / (n - 1) / n) if n > 1 else jnp.full_like(var, jnp.nan)
+    q = jnp.moveaxis(jnp.quantile(x, levels, axis=-1), 0, -1)
+    return mean, jnp.sqrt(var), sem, jnp.min(x, axis=-1), jnp.max(x, axis=-1), q
+
+
+def _sketch_stats(key, params, par, ms, order, n, scheme, time_model, dt, levels, num_bins,
+                  chunk_size, progress):
+    """Stream the trials through compensated sums and fixed-width histograms."""
+    n_models, n_k = len(ms), len(order)
+    atom = min(_atom(max(order)), 1 << max(0, (n - 1).bit_length()))
+    atoms = max(1, min(64, -(-n // atom))) if chunk_size is None else -(-chunk_size // atom)
+    total_atoms = -(-n // atom)
+    # Pilot: the first trials, independent of the chunking, for the shift and the range.
+    pilot = jnp.stack(
+        sample(ms, order, key=key, num_trials=min(n, 1 << 15), parallel=par.tolist(),
+               scheme=scheme, time_model=time_model, dtype=dt)
+    )  # (3, M, K, n_pilot)
+    shift = jnp.mean(pilot, axis=-1)
+    lo = jnp.min(pilot, axis=-1)
+    hi = jnp.max(pilot, axis=-1)
+    del pilot
+    tiny = jnp.maximum(jnp.abs(lo), 1.0) * jnp.finfo(dt).eps
+    width = jnp.maximum((hi - lo) / num_bins, tiny)
+    shape = (3, n_models, n_k)
+    acc = _Acc(*(jnp.zeros(shape, dt) for _ in range(4)), jnp.full(shape, jnp.inf, dt),
+               jnp.full(shape, -jnp.inf, dt), jnp.zeros((*shape, num_bins + 2), jnp.int32))
+    t0 = _time.perf_counter()
+    done_atoms = 0
+    while done_atoms < total_atoms:
+        step_atoms = min(atoms, total_atoms - done_atoms)
+        acc = _stream_step(
+            acc, key, jnp.uint32(done_atoms * atom), params, par, shift, lo, width, ks=order,
+            scheme=scheme, time_model=time_model, atom=atom, atoms=step_atoms, num_trials=n,
+        )
+        done_atoms += step_atoms
+        if progress:
+            done = min(done_atoms * atom, n)
+            print(f"frontier: {done}/{n} trials ({100 * done / n:.0f}%),"
+                  f" {_time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+    m1 = (acc.s1 + acc.c1) / n
+    var = jnp.maximum((acc.s2 + acc.c2) / n - m1 * m1, 0.0)
+    sem = jnp.sqrt(var * n / (n - 1) / n) if n > 1 else jnp.full_like(var, jnp.nan)
+    qn, en = _hist_quantiles(np.asarray(acc.hist), np.asarray(lo), np.asarray(width),
+                             np.asarray(acc.mn), np.asarray(acc.mx), n, levels)
+    return (shift + m1, jnp.sqrt(var), sem, acc.mn, acc.mx, jnp.asarray(qn, dt),
+            jnp.asarray(en, dt))

@@ -1,0 +1,182 @@
+"""Operating-point selection over a grid of candidates (SPEC section 2), fully vectorised.
+
+Every kernel here works on the candidates of *one* model (or one pooled set) and is meant to be
+``vmap``-ed over models and budgets by the caller. Candidates come in increasing ``k``; all
+selections are hard ``argmin``/``argmax`` rules and are not differentiated (see
+``frontier.sensitivity`` for the soft versions).
+
+Conventions: ``cost``, ``time``, ``acc`` are ``(K,)`` means; ``limits`` is ``(3,)`` =
+``(C_max, T_max, acc_min)``; an index of ``-1`` means "no such point".
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "Selection",
+    "compact",
+    "knee_scores",
+    "pareto_mask",
+    "select",
+]
+
+
+class Selection(NamedTuple):
+    """Indices into the candidates (``-1``: none) and the masks they came from."""
+
+    feasible: jax.Array  # (K,) bool
+    pareto: jax.Array  # (K,) bool: non-dominated among the feasible candidates
+    accuracy: jax.Array  # () int32: highest mean accuracy, smallest k on ties
+    cube: jax.Array  # () int32: max (1 - C/C_max)(1 - T/T_max) A
+    utopia: jax.Array  # () int32: Pareto point closest to (0, 0, 1) in the normalised space
+    cheapest: jax.Array  # () int32: lowest mean cost, smallest k on ties
+    knee_chord: jax.Array  # () int32: farthest Pareto point from the first-last chord
+    knee_curvature: jax.Array  # () int32: max curvature of the 3-D Pareto curve in k
+    knee_paper: jax.Array  # () int32: the reference code's 2-D (C, T) curvature rule
+    violation: jax.Array  # (K, 3): relative shortfall per constraint, 0 where met
+
+
+def pareto_mask(points: jax.Array, valid: jax.Array) -> jax.Array:
+    """Non-dominated rows of ``points`` ``(K, m)`` (minimised) among the ``valid`` rows.
+
+    Dense ``O(K^2 m)``: the candidate grids here are small (tens to a few thousand rows).
+    Identical valid rows keep only the first (lowest index, i.e. smallest k).
+    """
+    le = jnp.all(points[:, None, :] <= points[None, :, :], axis=-1)  # le[i, j]: i <= j
+    lt = jnp.any(points[:, None, :] < points[None, :, :], axis=-1)
+    idx = jnp.arange(points.shape[0])
+    same = le & ~lt
+    dominates = (le & lt) | (same & (idx[:, None] < idx[None, :]))  # [i, j]: i removes j
+    dominated = jnp.any(dominates & valid[:, None], axis=0)
+    return valid & ~dominated
+
+
+def compact(mask: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(order, n)``: indices of the ``True`` entries first (in order), and their count."""
+    order = jnp.argsort(~mask, stable=True)
+    return order, jnp.sum(mask).astype(jnp.int32)
+
+
+def _safe_norm(v: jax.Array) -> jax.Array:
+    sq = jnp.sum(v * v, axis=-1)
+    ok = sq > 0
+    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1.0)), 0.0)
+
+
+def _safe_div(a, b):
+    ok = b != 0
+    return jnp.where(ok, a / jnp.where(ok, b, 1.0), 0.0)
+
+
+def knee_scores(q: jax.Array, t: jax.Array, n: jax.Array) -> dict[str, jax.Array]:
+    """Knee scores of the first ``n`` rows of an ordered curve ``q`` ``(K, m)`` at parameters ``t``.
+
+    Rows at or beyond ``n`` are padding. Returns ``{"chord", "curvature", "paper"}`` score
+    arrays ``(K,)``, ``-inf`` where a score is undefined (endpoints, padding, ``n < 3``).
+
+    - ``chord``: distance to the line through rows ``0`` and ``n - 1`` (full ``m``-D).
+    - ``curvature``: ``sqrt(|p'|^2 |p''|^2 - (p'.p'')^2) / |p'|^3`` with second-order finite
+      differences on the non-uniform parameter ``t`` (e.g. ``k``), at interior rows.
+    - ``paper``: the reference rule ``|x'y'' - y'x''| / (x'^2 + y'^2)^{3/2}`` of the first two
+      columns only, with ``numpy.gradient``-style unit-spaced differences (one-sided at the
+      ends). With cost and time both linear in ``k`` this score is Monte Carlo noise (SPEC
+      section 3, item 1); it is kept only as a compatibility option.
+    """
+    K = q.shape[0]
+    j = jnp.arange(K)
+    inside = j < n
+    interior = (j > 0) & (j < n - 1)
+    enough = n >= 3
+    neg = jnp.asarray(-jnp.inf, q.dtype)
+
+    # chord
+    last = q[jnp.maximum(n - 1, 0)]
+    d = last - q[0]
+    dd = jnp.sum(d * d)
+    rel = q - q[0][None, :]
+    proj = _safe_div(rel @ d, dd)
+    chord = _safe_norm(rel - proj[:, None] * d[None, :])
+    chord = jnp.where(interior & enough, chord, neg)
+
+    # curvature on non-uniform t
+    prev = jnp.maximum(j - 1, 0)
+    nxt = jnp.minimum(j + 1, K - 1)
+    h1 = (t - t[prev])[:, None]
+    h2 = (t[nxt] - t)[:, None]
+    den = h1 * h2 * (h1 + h2)
+    d1 = _safe_div(h1 * h1 * q[nxt] - h2 * h2 * q[prev] + (h2 * h2 - h1 * h1) * q, den)
+    d2 = _safe_div(2.0 * (h1 * q[nxt] - (h1 + h2) * q + h2 * q[prev]), den)
+    n1 = jnp.sum(d1 * d1, axis=-1)
+    cross2 = jnp.maximum(n1 * jnp.sum(d2 * d2, axis=-1) - jnp.sum(d1 * d2, axis=-1) ** 2, 0.0)
+    num = jnp.where(cross2 > 0, jnp.sqrt(jnp.where(cross2 > 0, cross2, 1.0)), 0.0)
+    curv = _safe_div(num, n1 * jnp.sqrt(jnp.where(n1 > 0, n1, 1.0)))
+    curv = jnp.where(interior & enough & (n1 > 0), curv, neg)
+
+    # the reference rule: np.gradient twice on (x, y) = first two columns, unit spacing
+    def grad(v):
+        fwd = v[nxt] - v
+        bwd = v - v[prev]
+        cen = 0.5 * (v[nxt] - v[prev])
+        return jnp.where(j == 0, fwd, jnp.where(j == n - 1, bwd, cen))
+
+    x, y = q[:, 0], q[:, 1]
+    x1, y1 = grad(x), grad(y)
+    x2, y2 = grad(x1), grad(y1)
+    s = x1 * x1 + y1 * y1
+    paper = _safe_div(jnp.abs(x1 * y2 - y1 * x2), s * jnp.sqrt(jnp.where(s > 0, s, 1.0)))
+    paper = jnp.where(inside & enough, paper, neg)
+    return {"chord": chord, "curvature": curv, "paper": paper}
+
+
+def _first_argmax(score: jax.Array, ok: jax.Array) -> jax.Array:
+    s = jnp.where(ok, score, -jnp.inf)
+    i = jnp.argmax(s).astype(jnp.int32)
+    return jnp.where(jnp.any(ok & jnp.isfinite(s)), i, -1)
+
+
+def select(
+    cost: jax.Array,
+    time: jax.Array,
+    acc: jax.Array,
+    t: jax.Array,
+    limits: jax.Array,
+    extra_ok: jax.Array,
+) -> Selection:
+    """All operating points of one candidate set (one model, or a pooled set sorted by ``t``).
+
+    ``extra_ok`` ``(K,)`` adds constraints decided elsewhere (tail SLOs); feasibility is
+    ``cost <= C_max & time <= T_max & acc >= acc_min & extra_ok`` on the given means.
+    """
+    c_max, t_max, a_min = limits[0], limits[1], limits[2]
+    feasible = (cost <= c_max) & (time <= t_max) & (acc >= a_min) & extra_ok
+    viol = jnp.stack(
+        [
+            jnp.maximum(cost - c_max, 0.0) / c_max,
+            jnp.maximum(time - t_max, 0.0) / t_max,
+            jnp.maximum(a_min - acc, 0.0) / jnp.maximum(jnp.abs(a_min), 1e-12),
+        ],
+        axis=-1,
+    )
+    cn, tn = cost / c_max, time / t_max
+    pts = jnp.stack([cn, tn, -acc], axis=-1)
+    pareto = pareto_mask(pts, feasible)
+
+    accuracy = _first_argmax(acc, feasible)
+    cube = _first_argmax((1.0 - cn) * (1.0 - tn) * acc, feasible)
+    cheapest = _first_argmax(-cost, feasible)
+    utopia = _first_argmax(-_safe_norm(jnp.stack([cn, tn, 1.0 - acc], -1)), pareto)
+
+    order, n = compact(pareto)
+    q = jnp.stack([cn, tn, acc], axis=-1)[order]
+    scores = knee_scores(q, t[order], n)
+
+    def knee(name):
+        i = _first_argmax(scores[name], jnp.isfinite(scores[name]))
+        return jnp.where(i >= 0, order[jnp.maximum(i, 0)], -1).astype(jnp.int32)
+
+    return Selection(feasible, pareto, accuracy, cube, utopia, cheapest, knee("chord"),
+                     knee("curvature"), knee("paper"), viol)
