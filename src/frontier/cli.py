@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import itertools
 import json
+import math
+import os
+import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["main"]
+__all__ = ["main", "study_records"]
+
+RULES = (
+    ("accuracy", "accuracy-optimal"),
+    ("cube", "cube-optimal"),
+    ("utopia", "utopia-closest"),
+    ("knee_chord", "knee (chord)"),
+    ("knee_curvature", "knee (curvature)"),
+    ("cheapest", "cheapest feasible"),
+)
 
 
 class _UsageError(Exception):
@@ -18,53 +36,250 @@ class _UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ._scenario import BUILTIN
+
     p = argparse.ArgumentParser(
         prog="frontier",
-        description="Monte Carlo simulation of inference scaling (cost, time, accuracy) on JAX.",
+        description="Monte Carlo simulation of inference scaling (cost, time, accuracy) on JAX,"
+        " Pareto fronts and operating points.",
     )
     sub = p.add_subparsers(dest="command", required=True)
     m = sub.add_parser("models", help="list the built-in catalog (or the models of a file)")
     m.add_argument("--models", metavar="FILE", help="a YAML/TOML model file instead of the catalog")
     r = sub.add_parser(
         "run",
-        help="simulate every model over a grid of k and print per-k statistics",
+        help="run a scenario: simulate, find fronts, select operating points, write results",
         description=(
-            "Simulate the paper model for every model and every k in P, 2P, ... <= k-max and"
-            " print mean, std and 95%% interval of cost, time and accuracy per k. Defaults are"
-            " the reference code's scenario: the nine catalog models, k-max 128, P 4,"
-            " 300 trials, seed 42."
+            "Simulate every model for every k of the grid (P, 2P, ... <= k-max by default),"
+            " apply the budget (and SLO), and print the selected operating points per model"
+            " and across models. Writes study.json, selections.csv, candidates.csv and the"
+            " figures (PNG and PDF) to --out. Built-in scenarios: " + ", ".join(BUILTIN)
+            + " (default: reference = the reference code's study: the nine catalog models,"
+            " C_max $0.50, T_max 60 s, acc_min 0.88, k-max 128, P 4, 300 trials, seed 42)."
         ),
     )
+    r.add_argument("scenario", nargs="?", default="reference",
+                   help="a built-in scenario name or a YAML/TOML scenario file")
     r.add_argument("--models", metavar="FILE", help="YAML/TOML model file (default: catalog)")
     r.add_argument("--only", metavar="KEY", nargs="+", help="restrict to these model keys")
-    r.add_argument("--k-max", type=int, default=128, help="largest k (default 128)")
-    r.add_argument("--parallel", "-P", type=int, default=4, help="parallelism P (default 4)")
-    r.add_argument("--trials", type=int, default=300, help="trials per (model, k) (default 300)")
-    r.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    r.add_argument("--scheme", choices=("crn", "independent"), default="crn",
+    r.add_argument("--c-max", type=float, nargs="+", metavar="USD",
+                   help="cost budget per query ($); several values make a grid")
+    r.add_argument("--t-max", type=float, nargs="+", metavar="S",
+                   help="time budget per query (s); several values make a grid")
+    r.add_argument("--acc-min", type=float, nargs="+", metavar="A",
+                   help="minimum mean accuracy; several values make a grid")
+    r.add_argument("--k-max", type=int, help="largest k of the grid P, 2P, ...")
+    r.add_argument("--ks", type=int, nargs="+", metavar="K", help="an explicit k grid")
+    r.add_argument("--parallel", "-P", type=int, help="parallelism P (sets the grid step)")
+    r.add_argument("--trials", type=int, help="trials per (model, k)")
+    r.add_argument("--seed", type=int, help="random seed")
+    r.add_argument("--slo",
+                   help="extra constraints, e.g. 'p95 time <= 30 and mean accuracy >= 0.9'")
+    r.add_argument("--scheme", choices=("crn", "independent"),
                    help="common random numbers across k (default) or the reference's streams")
-    r.add_argument("--time-model", choices=("paper", "waves"), default="paper",
+    r.add_argument("--time-model", choices=("paper", "waves"),
                    help="the paper's time rule (default) or waves of P calls")
-    r.add_argument("--show-k", type=int, nargs="+", metavar="K",
-                   help="k values to print (default: 5 spread over the grid)")
-    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    r.add_argument("--out", default="frontier-out", metavar="DIR",
+                   help="output directory (default: frontier-out)")
+    r.add_argument("--no-write", action="store_true", help="write nothing, only print")
+    r.add_argument("--no-plots", action="store_true", help="skip the figures")
+    r.add_argument("--json", action="store_true",
+                   help="print the results as JSON on stdout instead of the table")
     return p
 
 
-def _load(path: str | None, only: Sequence[str] | None):
-    import frontier
+def _fmt_est(e, i, fmt):
+    m, lo, hi = (float(np.asarray(x)[i]) for x in e)
+    if math.isnan(m):
+        return "-"
+    return f"{m:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
-    models = frontier.load_models(path) if path else frontier.catalog()
-    if only:
-        missing = [k for k in only if k not in models]
-        if missing:
-            raise _UsageError(f"unknown model key {missing[0]!r} (known: {', '.join(models)})")
-        models = {k: models[k] for k in only}
-    return models
+
+def _num(x) -> Any:
+    v = float(x)
+    return None if math.isnan(v) else v
+
+
+def study_records(study, scenario) -> dict[str, Any]:
+    """JSON-ready results of a study: scenario, per-budget selections, fronts and candidates."""
+    s = study.summary
+    bshape = study.budget.C_max.shape
+    keys = list(scenario.models) if scenario is not None else list(study.models)
+    lv = list(s.quantile_levels)
+    out: dict[str, Any] = {
+        "scenario": None if scenario is None else {
+            "name": scenario.name, "models": keys, "ks": list(study.ks),
+            "parallel": scenario.parallel, "trials": scenario.trials, "seed": scenario.seed,
+            "slo": scenario.slo, "scheme": scenario.scheme, "time_model": scenario.time_model,
+        },
+        "quantile_levels": lv,
+        "candidates": {},
+        "budgets": [],
+    }
+    for i, key in enumerate(keys):
+        rec = {"name": study.models[i] if scenario is None else scenario.models[key].name,
+               "k": list(study.ks)}
+        for obj, st in (("cost", s.cost), ("time", s.time), ("accuracy", s.accuracy)):
+            rec[obj] = {"mean": np.asarray(st.mean[i]).tolist(),
+                        "std": np.asarray(st.std[i]).tolist(),
+                        "quantiles": np.asarray(st.quantiles[i]).tolist()}
+        out["candidates"][key] = rec
+    for bidx in np.ndindex(*bshape):
+        b = [float(np.asarray(f)[bidx]) for f in study.budget]
+        entry: dict[str, Any] = {
+            "C_max": b[0], "T_max": b[1], "acc_min": b[2], "models": {}, "cross": {}}
+        for i, key in enumerate(keys):
+            feas = np.asarray(study.feasible[(*bidx, i)])
+            par = np.asarray(study.pareto[(*bidx, i)])
+            pts = {}
+            for rule, _ in (*RULES, ("knee_paper", "")):
+                p = getattr(study.points, rule)
+                j = (*bidx, i)
+                found = bool(np.asarray(p.found)[j])
+                pts[rule] = None if not found else {
+                    "k": int(np.asarray(p.k)[j]),
+                    **{obj: {f: _num(np.asarray(getattr(getattr(p, obj), f))[j])
+                             for f in ("mean", "lo", "hi")}
+                       for obj in ("cost", "time", "accuracy")},
+                }
+            entry["models"][key] = {
+                "feasible_k": [k for k, f in zip(study.ks, feas, strict=True) if f],
+                "pareto_k": [k for k, f in zip(study.ks, par, strict=True) if f],
+                "points": pts,
+                "explain": study.explain(i, bidx),
+            }
+        cfront = np.asarray(study.cross.pareto[bidx])
+        entry["cross"]["pareto"] = [[keys[i], study.ks[j]] for i, j in zip(*np.nonzero(cfront),
+                                                                          strict=True)]
+        for rule, _ in (*RULES, ("knee_paper", "")):
+            p = getattr(study.cross.points, rule)
+            found = bool(np.asarray(p.found)[bidx])
+            entry["cross"][rule] = None if not found else {
+                "model": keys[int(np.asarray(p.model)[bidx])], "k": int(np.asarray(p.k)[bidx]),
+                **{obj: {f: _num(np.asarray(getattr(getattr(p, obj), f))[bidx])
+                         for f in ("mean", "lo", "hi")} for obj in ("cost", "time", "accuracy")},
+            }
+        out["budgets"].append(entry)
+    return out
+
+
+def _csvs(rec) -> dict[str, str]:
+    sel = io.StringIO()
+    w = csv.writer(sel)
+    cols = [f"{o}_{f}" for o in ("cost", "time", "accuracy") for f in ("mean", "lo", "hi")]
+    w.writerow(["C_max", "T_max", "acc_min", "scope", "model", "rule", "k", *cols])
+    for b in rec["budgets"]:
+        lim = [b["C_max"], b["T_max"], b["acc_min"]]
+        for key, mrec in b["models"].items():
+            for rule, p in mrec["points"].items():
+                if p is not None:
+                    w.writerow([*lim, "model", key, rule, p["k"],
+                                *[p[o][f] for o in ("cost", "time", "accuracy")
+                                  for f in ("mean", "lo", "hi")]])
+        for rule, p in b["cross"].items():
+            if rule != "pareto" and p is not None:
+                w.writerow([*lim, "cross", p["model"], rule, p["k"],
+                            *[p[o][f] for o in ("cost", "time", "accuracy")
+                              for f in ("mean", "lo", "hi")]])
+    cand = io.StringIO()
+    w = csv.writer(cand)
+    lv = rec["quantile_levels"]
+    qcols = [f"{o}_p{100 * q:g}" for o in ("cost", "time", "accuracy") for q in lv]
+    w.writerow(["C_max", "T_max", "acc_min", "model", "k", "feasible", "pareto", "cross_pareto",
+                "cost_mean", "cost_std", "time_mean", "time_std", "accuracy_mean",
+                "accuracy_std", *qcols])
+    for b in rec["budgets"]:
+        cross = {(m, k) for m, k in b["cross"]["pareto"]}
+        for key, c in rec["candidates"].items():
+            mrec = b["models"][key]
+            for j, k in enumerate(c["k"]):
+                qs = [c[o]["quantiles"][j][q] for o in ("cost", "time", "accuracy")
+                      for q in range(len(lv))]
+                w.writerow([b["C_max"], b["T_max"], b["acc_min"], key, k,
+                            int(k in mrec["feasible_k"]), int(k in mrec["pareto_k"]),
+                            int((key, k) in cross), c["cost"]["mean"][j], c["cost"]["std"][j],
+                            c["time"]["mean"][j], c["time"]["std"][j],
+                            c["accuracy"]["mean"][j], c["accuracy"]["std"][j], *qs])
+    return {"selections.csv": sel.getvalue(), "candidates.csv": cand.getvalue()}
+
+
+def _print_table(study, scenario, rec, elapsed: float) -> None:
+    ks = study.ks
+    grid = (f"k = {ks[0]}..{ks[-1]} step {ks[1] - ks[0]}" if len(ks) > 1 and
+            all(b - a == ks[1] - ks[0] for a, b in itertools.pairwise(ks))
+            else f"k in {list(ks)}")
+    print(f"frontier: scenario {scenario.name}: {len(scenario.models)} models, {grid},"
+          f" {scenario.trials} trials, P={scenario.parallel}, seed {scenario.seed}"
+          f" ({elapsed:.1f} s)")
+    keys = list(scenario.models)
+    for bi, b in enumerate(rec["budgets"]):
+        bidx = np.unravel_index(bi, study.budget.C_max.shape) if study.budget.C_max.shape else ()
+        slo = f", SLO: {scenario.slo}" if scenario.slo else ""
+        print(f"\nbudget: cost <= ${b['C_max']:g}, time <= {b['T_max']:g} s,"
+              f" accuracy >= {b['acc_min']:g}{slo}")
+        print(f"  {'rule':<20s} {'k':>4s}  {'cost $ [95%]':>24s}  {'time s [95%]':>22s}"
+              f"  {'accuracy [95%]':>24s}")
+        for i, key in enumerate(keys):
+            m = b["models"][key]
+            nf, npar = len(m["feasible_k"]), len(m["pareto_k"])
+            head = f"{scenario.models[key].name} ({key})"
+            if not nf:
+                print(f"{head}: {m['explain'].split(': ', 1)[1]}")
+                continue
+            sat = [k for k, a in zip(ks, np.asarray(study.summary.accuracy.mean[i]), strict=True)
+                   if k in m["feasible_k"] and k not in m["pareto_k"] and a >= 1.0]
+            note = (f" (from k={sat[0]} every trial reaches accuracy 1.0: those k tie and are"
+                    " dominated by the smallest)" if sat else "")
+            print(f"{head}: {nf} feasible k, {npar} on the front{note}")
+            for rule, label in RULES:
+                p = getattr(study.points, rule)
+                j = (*bidx, i)
+                if not bool(np.asarray(p.found)[j]):
+                    print(f"  {label:<20s} {'-':>4s}  (needs >= 3 Pareto points)")
+                    continue
+                print(f"  {label:<20s} {int(np.asarray(p.k)[j]):4d}  "
+                      f"{_fmt_est(p.cost, j, '.4f'):>24s}  {_fmt_est(p.time, j, '.2f'):>22s}  "
+                      f"{_fmt_est(p.accuracy, j, '.4f'):>24s}")
+        print(f"across models: {len(b['cross']['pareto'])} (model, k) pairs on the front")
+        for rule, label in RULES:
+            p = getattr(study.cross.points, rule)
+            if not bool(np.asarray(p.found)[bidx]):
+                print(f"  {label:<20s} -")
+                continue
+            key = keys[int(np.asarray(p.model)[bidx])]
+            print(f"  {label:<20s} {int(np.asarray(p.k)[bidx]):4d}  "
+                  f"{_fmt_est(p.cost, bidx, '.4f'):>24s}  {_fmt_est(p.time, bidx, '.2f'):>22s}"
+                  f"  {_fmt_est(p.accuracy, bidx, '.4f'):>24s}  {key}")
+
+
+def _write_outputs(out_dir: str, files: dict[str, str], study, plots: bool) -> list[str]:
+    """Write everything into a fresh temporary directory, then move it into place."""
+    parent = os.path.dirname(os.path.abspath(out_dir)) or "."
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".frontier-", dir=parent)
+    try:
+        for name, text in files.items():
+            with open(os.path.join(tmp, name), "w", newline="") as fh:
+                fh.write(text)
+        if plots:
+            from . import plot
+
+            plot.save_all(study, tmp)
+        os.makedirs(out_dir, exist_ok=True)
+        written = []
+        for name in sorted(os.listdir(tmp)):
+            dst = os.path.join(out_dir, name)
+            os.replace(os.path.join(tmp, name), dst)
+            written.append(dst)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _cmd_models(args) -> int:
-    models = _load(args.models, None)
+    import frontier
+
+    models = frontier.load_models(args.models) if args.models else frontier.catalog()
     print(f"{'key':<28s} {'name':<34s} {'c_in':>9s} {'c_out':>9s} {'t_in':>8s} {'t_out':>8s}"
           f" {'acc':>6s} {'std':>5s} {'P':>3s}")
     for key, m in models.items():
@@ -76,64 +291,40 @@ def _cmd_models(args) -> int:
 def _cmd_run(args) -> int:
     import frontier
 
-    for name in ("k_max", "parallel", "trials"):
-        if getattr(args, name) < 1:
-            raise _UsageError(f"--{name.replace('_', '-')} must be >= 1")
-    models = _load(args.models, args.only)
-    P = args.parallel
-    ks = list(range(P, args.k_max + 1, P))
-    if not ks:
-        raise _UsageError(f"no k in P, 2P, ... <= k-max: P={P} > k-max={args.k_max}")
+    from ._scenario import load_scenario
+
+    def one(v):
+        return None if v is None else (v[0] if len(v) == 1 else v)
+
+    overrides = {
+        "models": args.models, "only": args.only, "C_max": one(args.c_max),
+        "T_max": one(args.t_max), "acc_min": one(args.acc_min), "k_max": args.k_max,
+        "ks": args.ks, "parallel": args.parallel, "trials": args.trials, "seed": args.seed,
+        "slo": args.slo, "scheme": args.scheme, "time_model": args.time_model,
+    }
+    if args.ks is not None:
+        overrides["ks"] = list(args.ks)
+    sc = load_scenario(args.scenario, overrides)
     t0 = time.perf_counter()
-    summ = frontier.summarize(
-        models, ks, key=args.seed, num_trials=args.trials, parallel=P, scheme=args.scheme,
-        time_model=args.time_model,
+    budget = frontier.budget_grid(sc.C_max, sc.T_max, sc.acc_min)
+    if budget.C_max.size == 1:
+        budget = frontier.Budget(*(a.reshape(()) for a in budget))
+    study = frontier.optimize(
+        sc.models, budget=budget, key=sc.seed, num_trials=sc.trials, k_max=sc.k_max, ks=sc.ks,
+        parallel=sc.parallel, slo=sc.slo, scheme=sc.scheme, time_model=sc.time_model,
     )
     elapsed = time.perf_counter() - t0
-    lv = list(summ.quantile_levels)
-    lo_i, hi_i = lv.index(0.025), lv.index(0.975)
-    obj = {"cost": summ.cost, "time": summ.time, "accuracy": summ.accuracy}
+    rec = study_records(study, sc)
+    text = json.dumps(rec, indent=1)
     if args.json:
-        out = {
-            "ks": ks, "num_trials": args.trials, "parallel": P, "seed": args.seed,
-            "scheme": args.scheme, "time_model": args.time_model, "models": {},
-        }
-        for i, key in enumerate(models):
-            out["models"][key] = {
-                name: {
-                    "mean": np.asarray(st.mean[i]).tolist(),
-                    "std": np.asarray(st.std[i]).tolist(),
-                    "ci95": [np.asarray(st.quantiles[i, :, lo_i]).tolist(),
-                             np.asarray(st.quantiles[i, :, hi_i]).tolist()],
-                }
-                for name, st in obj.items()
-            }
-        json.dump(out, sys.stdout)
-        print()
-        return 0
-    show = args.show_k or sorted({ks[0], ks[len(ks) // 4], ks[len(ks) // 2],
-                                  ks[(3 * len(ks)) // 4], ks[-1]})
-    bad = [k for k in show if k not in ks]
-    if bad:
-        raise _UsageError(f"--show-k {bad[0]} is not on the grid P, 2P, ... <= k-max")
-    cols = [ks.index(k) for k in show]
-    print(f"frontier: {len(models)} models x {len(ks)} values of k x {args.trials} trials"
-          f" (P={P}, seed {args.seed}, scheme {args.scheme}, time model {args.time_model})"
-          f" in {elapsed:.2f} s")
-    print("mean [95% interval] per query")
-    print(f"{'model':<34s} {'k':>4s}  {'cost $':>26s}  {'time s':>26s}  {'accuracy':>23s}")
-    for i, key in enumerate(models):
-        name = models[key].name
-        for c in cols:
-            cells = []
-            for nm, st in obj.items():
-                fmt = ".4f" if nm != "time" else ".2f"
-                mean = float(st.mean[i, c])
-                lo = float(st.quantiles[i, c, lo_i])
-                hi = float(st.quantiles[i, c, hi_i])
-                cells.append(f"{mean:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]")
-            print(f"{name:<34s} {ks[c]:4d}  {cells[0]:>26s}  {cells[1]:>26s}  {cells[2]:>23s}")
-            name = ""
+        print(text)
+    else:
+        _print_table(study, sc, rec, elapsed)
+    if not args.no_write:
+        files = {"study.json": text, **_csvs(rec)}
+        written = _write_outputs(args.out, files, study, plots=not args.no_plots)
+        if not args.json:
+            print(f"\nwrote {len(written)} files to {args.out}/")
     return 0
 
 
@@ -145,11 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "models":
             return _cmd_models(args)
         return _cmd_run(args)
-    except _UsageError as e:
-        print(f"frontier: error: {e}", file=sys.stderr)
-        return 2
-    except ValueError as e:  # includes ModelFileError: one clear line
-        print(f"frontier: error: {e}", file=sys.stderr)
+    except (_UsageError, ValueError, OSError) as e:
+        msg = re.sub(r"\s+", " ", str(e)).strip()
+        print(f"frontier: error: {msg}", file=sys.stderr)
         return 2
 
 

@@ -1,0 +1,156 @@
+"""Scenarios for the command line: built-in ones and YAML/TOML scenario files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from ._models import Model, ModelFileError, _read, catalog, load_models, models_from_mapping
+
+__all__ = ["BUILTIN", "Scenario", "ScenarioError", "load_scenario"]
+
+
+class ScenarioError(ValueError):
+    """A scenario file or option is invalid; the message names the file and the key."""
+
+
+class Scenario(NamedTuple):
+    """Everything ``frontier run`` needs."""
+
+    name: str
+    models: dict[str, Model]
+    C_max: Any
+    T_max: Any
+    acc_min: Any
+    k_max: int | None
+    ks: tuple[int, ...] | None
+    parallel: int
+    trials: int
+    seed: int
+    slo: str | None
+    scheme: str
+    time_model: str
+
+
+_DEFAULTS = {
+    "models": None, "only": None, "C_max": 0.50, "T_max": 60.0, "acc_min": 0.88, "k_max": 128,
+    "ks": None, "parallel": 4, "trials": 300, "seed": 42, "slo": None, "scheme": "crn",
+    "time_model": "paper",
+}
+
+#: Built-in scenarios; ``reference`` is the reference code's default study.
+BUILTIN: dict[str, dict[str, Any]] = {
+    "reference": {},
+    "budget-sweep": {"C_max": [0.1, 0.25, 0.5, 1.0], "T_max": [30.0, 60.0, 120.0],
+                     "acc_min": [0.9, 0.95]},
+    "latency-slo": {"C_max": 1.0, "T_max": 300.0, "acc_min": 0.0, "trials": 2000,
+                    "slo": "p95 time <= 30 and mean accuracy >= 0.97"},
+}
+
+
+def _check(name: str, where: str, key: str, value: Any) -> Any:
+    def bad(what: str) -> ScenarioError:
+        return ScenarioError(f"{where}: `{key}` must be {what}, got {value!r}")
+
+    if key in ("k_max", "parallel", "trials", "seed"):
+        if value is None and key == "k_max":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or (key != "seed" and value < 1):
+            raise bad("a positive integer" if key != "seed" else "an integer")
+        return value
+    if key in ("C_max", "T_max", "acc_min"):
+        vals = value if isinstance(value, list) else [value]
+        if not vals or any(isinstance(v, bool) or not isinstance(v, int | float) for v in vals):
+            raise bad("a number or a list of numbers")
+        if key != "acc_min" and any(v <= 0 for v in vals):
+            raise bad("> 0")
+        return [float(v) for v in vals] if isinstance(value, list) else float(value)
+    if key == "ks":
+        if value is None:
+            return None
+        if (not isinstance(value, list) or not value
+                or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value)):
+            raise bad("a list of positive integers")
+        return tuple(value)
+    if key in ("slo",):
+        if value is not None and not isinstance(value, str):
+            raise bad("a string such as 'p95 time <= 2 and mean accuracy >= 0.9'")
+        return value
+    if key == "scheme":
+        if value not in ("crn", "independent"):
+            raise bad("'crn' or 'independent'")
+        return value
+    if key == "time_model":
+        if value not in ("paper", "waves"):
+            raise bad("'paper' or 'waves'")
+        return value
+    if key == "only":
+        if value is not None and (not isinstance(value, list)
+                                  or not all(isinstance(v, str) for v in value)):
+            raise bad("a list of model keys")
+        return value
+    return value
+
+
+def _build(name: str, where: str, raw: Mapping[str, Any], base_dir: str | None) -> Scenario:
+    unknown = sorted(set(raw) - set(_DEFAULTS))
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown key `{unknown[0]}` (known: {', '.join(sorted(_DEFAULTS))})")
+    cfg = {**_DEFAULTS, **raw}
+    for k in list(cfg):
+        if k != "models":
+            cfg[k] = _check(name, where, k, cfg[k])
+    src = cfg["models"]
+    try:
+        if src is None:
+            models = catalog()
+        elif isinstance(src, str):
+            path = src if base_dir is None or os.path.isabs(src) else os.path.join(base_dir, src)
+            models = load_models(path)
+        elif isinstance(src, Mapping):
+            models = models_from_mapping({"models": src}, source=where)
+        else:
+            raise ScenarioError(f"{where}: `models` must be a file path or a mapping of models")
+    except ModelFileError as e:
+        raise ScenarioError(str(e)) from None
+    if cfg["only"]:
+        missing = [k for k in cfg["only"] if k not in models]
+        if missing:
+            raise ScenarioError(
+                f"{where}: unknown model key {missing[0]!r} in `only` (known: {', '.join(models)})")
+        models = {k: models[k] for k in cfg["only"]}
+    if cfg["ks"] is None and cfg["k_max"] is not None and cfg["parallel"] > cfg["k_max"]:
+        raise ScenarioError(f"{where}: empty grid: parallel={cfg['parallel']} > "
+                            f"k_max={cfg['k_max']}")
+    return Scenario(name, models, cfg["C_max"], cfg["T_max"], cfg["acc_min"], cfg["k_max"],
+                    cfg["ks"], cfg["parallel"], cfg["trials"], cfg["seed"], cfg["slo"],
+                    cfg["scheme"], cfg["time_model"])
+
+
+def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """A built-in scenario by name, or a YAML/TOML scenario file, with optional overrides.
+
+    A file holds the keys of the built-in scenarios (``C_max``, ``T_max``, ``acc_min``: a
+    number or a list, which makes a grid; ``k_max`` and ``parallel`` or an explicit ``ks``;
+    ``trials``, ``seed``, ``slo``, ``scheme``, ``time_model``, ``only``) and ``models``:
+    a path to a model file (relative to the scenario) or an inline mapping in the reference
+    code's format; without it, the catalog.
+    """
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if name_or_path in BUILTIN:
+        raw = {**BUILTIN[name_or_path], **overrides}
+        return _build(name_or_path, f"scenario {name_or_path!r}", raw, None)
+    if not os.path.exists(name_or_path):
+        raise ScenarioError(f"no such scenario {name_or_path!r}: neither a built-in one "
+                            f"({', '.join(BUILTIN)}) nor a file")
+    try:
+        data = _read(name_or_path)
+    except ModelFileError as e:
+        raise ScenarioError(str(e)) from None
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{name_or_path}: expected a mapping of scenario keys")
+    raw = {**data, **overrides}
+    return _build(os.path.basename(name_or_path), name_or_path, raw,
+                  os.path.dirname(os.path.abspath(name_or_path)))
