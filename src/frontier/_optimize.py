@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 import jax
@@ -288,10 +289,16 @@ def _point(idx, model_idx, ks_arr, est):
     return OperatingPoint(found, model_idx, idx, k, *ests)
 
 
-@jax.jit
-def _select_all(cost, time, acc, ks_f, limits, slo_ok):
-    """Per (budget, model) and cross-model selections. ``limits``: (B, 3)."""
+@partial(jax.jit, static_argnames=("bshape",))
+def _study_core(means, los, his, ks_arr, limits, slo_ok, *, bshape):
+    """Selections, operating points and the cross-model view in one compiled call.
+
+    ``means``/``los``/``his``: (3, M, K) for (cost, time, accuracy); ``limits``: (B, 3).
+    """
+    cost, time, acc = means
     M, K = cost.shape
+    ks_f = ks_arr.astype(cost.dtype)
+    est = [(means[i], los[i], his[i]) for i in range(3)]
     per_model = jax.vmap(_sel.select, in_axes=(0, 0, 0, None, None, 0))
     sel = jax.vmap(per_model, in_axes=(None, None, None, None, 0, None))(
         cost, time, acc, ks_f, limits, slo_ok)  # fields (B, M, ...)
@@ -300,19 +307,31 @@ def _select_all(cost, time, acc, ks_f, limits, slo_ok):
     flat = [a.reshape(-1) for a in (cost, time, acc)]
     order = jnp.argsort(flat[0], stable=True)
     pooled = [a[order] for a in flat]
-    t_pool = pooled[0]
     cross = jax.vmap(_sel.select, in_axes=(None, None, None, None, 0, None))(
-        *pooled, t_pool, limits, slo_ok.reshape(-1)[order])
+        *pooled, pooled[0], limits, slo_ok.reshape(-1)[order])
     inv = jnp.argsort(order)
 
     def unpool(mask):  # (B, M*K) in pooled order -> (B, M, K)
         return mask[:, inv].reshape(-1, M, K)
 
-    def cross_idx(i):  # pooled index -> flat index (or -1)
-        return jnp.where(i >= 0, order[jnp.maximum(i, 0)], -1)
+    midx = jnp.broadcast_to(jnp.arange(M, dtype=jnp.int32), (limits.shape[0], M))
+    pts = Points(*(_point(getattr(sel, n), midx, ks_arr, est) for n in POINT_NAMES))
 
-    cross_points = {n: cross_idx(getattr(cross, n)) for n in POINT_NAMES}
-    return sel, unpool(cross.feasible), unpool(cross.pareto), cross_points
+    def cross_point(i):  # pooled index (or -1) -> an OperatingPoint with its model
+        flat_idx = jnp.where(i >= 0, order[jnp.maximum(i, 0)], -1)
+        found = flat_idx >= 0
+        mi = jnp.where(found, flat_idx // K, -1).astype(jnp.int32)
+        ki = jnp.where(found, flat_idx % K, -1).astype(jnp.int32)
+        return _point(ki, jnp.maximum(mi, 0), ks_arr, est)._replace(model=mi)
+
+    cpts = Points(*(cross_point(getattr(cross, n)) for n in POINT_NAMES))
+
+    def reshape(a):
+        return a.reshape(*bshape, *a.shape[1:])
+
+    out = (sel.feasible, sel.pareto, sel.violation, pts, unpool(cross.feasible),
+           unpool(cross.pareto), cpts)
+    return jax.tree.map(reshape, out)
 
 
 def optimize(
@@ -422,33 +441,15 @@ def optimize(
     slo_ok = _slo_mask(summ, terms)
     bshape = b.C_max.shape
     limits = jnp.asarray(np.stack([a.reshape(-1) for a in b], -1), dt)
-    ks_arr = jnp.asarray(ks, jnp.int32)
-    sel, cfeas, cpar, cross_idx = _select_all(
-        summ.cost.mean, summ.time.mean, summ.accuracy.mean, jnp.asarray(ks, dt), limits, slo_ok)
     lo_i, hi_i = levels.index(0.025), levels.index(0.975)
-    est = [(st.mean, st.quantiles[..., lo_i], st.quantiles[..., hi_i])
-           for st in (summ.cost, summ.time, summ.accuracy)]
-    M, K = len(seq), len(ks)
-    midx = jnp.broadcast_to(jnp.arange(M, dtype=jnp.int32), (limits.shape[0], M))
-
-    def reshape(a, tail=0):
-        return a.reshape(*bshape, *a.shape[1:]) if tail == 0 else a
-
-    pts = Points(*(_point(getattr(sel, n), midx, ks_arr, est) for n in POINT_NAMES))
-    pts = jax.tree.map(reshape, pts)
-
-    def cross_point(flat_idx):
-        found = flat_idx >= 0
-        mi = jnp.where(found, flat_idx // K, -1).astype(jnp.int32)
-        ki = jnp.where(found, flat_idx % K, -1).astype(jnp.int32)
-        p = _point(ki, jnp.maximum(mi, 0), ks_arr, est)
-        return p._replace(model=mi)
-
-    cpts = Points(*(cross_point(cross_idx[n]) for n in POINT_NAMES))
-    cpts = jax.tree.map(reshape, cpts)
+    stats = (summ.cost, summ.time, summ.accuracy)
+    feas, par, viol, pts, cfeas, cpar, cpts = _study_core(
+        jnp.stack([st.mean for st in stats]),
+        jnp.stack([st.quantiles[..., lo_i] for st in stats]),
+        jnp.stack([st.quantiles[..., hi_i] for st in stats]),
+        jnp.asarray(ks, jnp.int32), limits, slo_ok, bshape=bshape)
     return Study(
         models=names, ks=ks, budget=b, slo=terms, summary=summ,
-        feasible=reshape(sel.feasible), pareto=reshape(sel.pareto),
-        violation=reshape(sel.violation), slo_ok=slo_ok, points=pts,
-        cross=CrossModel(reshape(cfeas), reshape(cpar), cpts),
+        feasible=feas, pareto=par, violation=viol, slo_ok=slo_ok, points=pts,
+        cross=CrossModel(cfeas, cpar, cpts),
     )
