@@ -14,6 +14,7 @@ from ._optimize import (
     parse_slo,
 )
 from ._sampling import QUANTILE_LEVELS, Samples, Stats, Summary, sample, summarize
+from ._sensitivity import INPUTS, OUTPUTS, Sensitivity, sensitivity, soft_select
 
 __version__ = "0.1.0"
 
@@ -25,4 +26,6 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     # operating points
     "Budget", "Constraint", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study",
     "budget_grid", "optimize", "parse_slo",
+    # sensitivity
+    "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
 ]

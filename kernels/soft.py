@@ -1,0 +1,153 @@
+"""Soft, differentiable versions of the selection pipeline (temperature -> 0 gives the hard rules).
+
+All pieces work on candidates in increasing ``k`` with normalised objectives
+``c = C / C_max``, ``t = T / T_max`` and accuracy ``a``. Every division and square root that can
+meet zero is guarded with the double-``where`` pattern, so gradients stay finite.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .sampling import ModelParams, _arith_progression, _inference, draw_normals, prefix_reduce
+
+__all__ = [
+    "soft_feasibility",
+    "soft_knee_weights",
+    "soft_pareto_membership",
+    "soft_prefix_max",
+    "soft_rule_weights",
+    "soft_study_means",
+]
+
+
+def _safe_sqrt(sq):
+    ok = sq > 0
+    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1.0)), 0.0)
+
+
+def soft_prefix_max(x: jax.Array, ks: tuple[int, ...], temperature) -> jax.Array:
+    """``temperature * logsumexp(x[:, :k] / temperature)`` for each static ``k``: ``(T, n) -> (K, T)``.
+
+    A sequential, numerically stable ``logaddexp`` scan over the draws; it upper-bounds the
+    hard prefix maximum by at most ``temperature * log k`` and equals it as the temperature
+    goes to 0.
+    """
+    xt = (x / temperature).T  # (n, T)
+
+    def step(carry, row):
+        carry = jnp.logaddexp(carry, row)
+        return carry, carry
+
+    init = jnp.full(xt.shape[1:], -jnp.inf, x.dtype)
+    prefix = lax.scan(step, init, xt)[1]  # (n, T)
+    ap = _arith_progression(ks)
+    sel = prefix[ap[0] - 1 : ks[-1] : ap[1]] if ap is not None else prefix[jnp.asarray(ks) - 1]
+    return temperature * sel
+
+
+def soft_study_means(
+    p: ModelParams,
+    parallel: jax.Array,
+    key: jax.Array,
+    trial_ids: jax.Array,
+    ks: tuple[int, ...],
+    acc_temperature,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Reparameterised Monte Carlo means ``(K,)`` of cost, time and (soft) best-of-k accuracy.
+
+    Common random numbers: the draws depend only on ``key`` and ``trial_ids``, so the means
+    are smooth functions of the model parameters for a fixed key (clips are piecewise linear).
+    ``acc_temperature=None`` uses the hard maximum.
+    """
+    z = draw_normals(key, trial_ids, max(ks), p.c_in.dtype)
+    cost, time, acc = _inference(p, z)
+    c = prefix_reduce(cost, ks, "add")
+    t = prefix_reduce(time, ks, "add") / parallel.astype(time.dtype)
+    if acc_temperature is None:
+        a = prefix_reduce(acc, ks, "max")
+    else:
+        a = soft_prefix_max(acc, ks, acc_temperature)
+    return jnp.mean(c, -1), jnp.mean(t, -1), jnp.mean(a, -1)
+
+
+def soft_feasibility(c, t, a, acc_min, temperature):
+    """Log of the soft feasibility ``sigma((1-c)/tau) sigma((1-t)/tau) sigma((a-acc_min)/tau)``.
+
+    Soft versions of ``c <= 1``, ``t <= 1``, ``a >= acc_min``; computed in log space, so a
+    candidate that misses a constraint by ``m`` gets about ``-m / tau``.
+    """
+    return (jax.nn.log_sigmoid((1.0 - c) / temperature)
+            + jax.nn.log_sigmoid((1.0 - t) / temperature)
+            + jax.nn.log_sigmoid((a - acc_min) / temperature))
+
+
+def soft_pareto_membership(points: jax.Array, weights: jax.Array, temperature) -> jax.Array:
+    """Log of a smooth probability that each row of ``points`` ``(K, m)`` is non-dominated.
+
+    ``sum_j log(1 - w_j prod_o sigma((x_i,o - x_j,o) / tau))`` over ``j != i``: ``j``
+    dominates ``i`` softly when it is smaller on every objective; ``weights`` (e.g. soft
+    feasibility) discount candidates that are themselves out of the running. As
+    ``tau -> 0`` this tends to 0 for non-dominated rows and to ``-inf`` for dominated ones.
+    """
+    diff = (points[:, None, :] - points[None, :, :]) / temperature  # [i, j, o] = x_i - x_j
+    dom = jnp.prod(jax.nn.sigmoid(diff), axis=-1)  # [i, j]: j dominates i
+    eye = jnp.eye(points.shape[0], dtype=bool)
+    dom = jnp.where(eye, 0.0, dom * weights[None, :])
+    return jnp.sum(jnp.log1p(-jnp.clip(dom, 0.0, 1.0 - 1e-7)), axis=1)
+
+
+def _log1m_exp(logp):
+    """``log(1 - exp(logp))`` for ``logp <= 0``, clipped away from ``log 0``."""
+    p = jnp.clip(jnp.exp(logp), 0.0, 1.0 - 1e-7)
+    return jnp.log1p(-p)
+
+
+def soft_knee_weights(q: jax.Array, log_member: jax.Array, temperature) -> jax.Array:
+    """Softmax weights of the chord knee over candidates (in order) with soft membership.
+
+    The chord joins the soft first and last members: candidate ``j`` is the first member
+    with weight ``m_j prod_{i<j} (1 - m_i)`` (the last: ``prod_{i>j}``); the score is the
+    distance to the chord in the space ``q`` ``(K, m)``. Logits are ``(log m + dist) / tau``
+    with ``log m ~ -margin / tau``, so membership dominates the score as ``tau -> 0`` and the
+    weights converge to the hard ``knee_chord`` rule.
+    """
+    l1m = _log1m_exp(log_member)
+    before = jnp.cumsum(l1m) - l1m  # sum_{i<j} log(1 - m_i)
+    after = jnp.sum(l1m) - jnp.cumsum(l1m)  # sum_{i>j}
+    first = jax.nn.softmax(log_member + before) @ q
+    last = jax.nn.softmax(log_member + after) @ q
+    d = last - first
+    dd = jnp.sum(d * d)
+    ok = dd > 0
+    rel = q - first[None, :]
+    proj = jnp.where(ok, (rel @ d) / jnp.where(ok, dd, 1.0), 0.0)
+    dist = _safe_sqrt(jnp.sum((rel - proj[:, None] * d[None, :]) ** 2, axis=-1))
+    return jax.nn.softmax((log_member + dist) / temperature)
+
+
+def soft_rule_weights(rule: str, c, t, a, acc_min, temperature) -> jax.Array:
+    """Softmax weights ``(K,)`` over the candidates (in increasing ``k``) for a rule.
+
+    With ``log f`` the soft feasibility and ``log pi`` the soft Pareto membership among the
+    softly feasible, logits are ``(log f + score) / tau`` for ``"accuracy"`` (score ``a``)
+    and ``"cube"`` (``(1-c)(1-t)a``), and ``(log f + log pi + score) / tau`` for ``"utopia"``
+    (``-||(c, t, 1-a)||``) and ``"knee"`` (the chord distance). Since ``log f ~ -margin /
+    tau``, infeasible candidates lose to any feasible one as ``tau -> 0``: the weights
+    converge to the hard rule's one-hot choice (ties share the weight).
+    """
+    logf = soft_feasibility(c, t, a, acc_min, temperature)
+    if rule == "accuracy":
+        return jax.nn.softmax((logf + a) / temperature)
+    if rule == "cube":
+        return jax.nn.softmax((logf + (1.0 - c) * (1.0 - t) * a) / temperature)
+    pts = jnp.stack([c, t, -a], axis=-1)
+    logm = logf + soft_pareto_membership(pts, jnp.exp(logf), temperature)
+    if rule == "utopia":
+        dist = _safe_sqrt(c * c + t * t + (1.0 - a) ** 2)
+        return jax.nn.softmax((logm - dist) / temperature)
+    if rule == "knee":
+        return soft_knee_weights(jnp.stack([c, t, a], -1), logm, temperature)
+    raise ValueError(rule)  # pragma: no cover - static programming error

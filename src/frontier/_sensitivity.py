@@ -1,0 +1,242 @@
+"""Sensitivity of a selected operating point to prices, latencies, budgets: ``jax.grad``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any, Literal, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .kernels import sampling as _k
+from .kernels import soft as _soft
+from ._models import FLOAT_FIELDS, Model
+from ._optimize import Budget, _as_budget
+from ._sampling import _as_ks, _as_models, _as_parallel, _float_dtype, _stack_params
+from ._validation import as_key, positive_int
+
+__all__ = ["INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select"]
+
+OUTPUTS: tuple[str, ...] = ("k", "cost", "time", "accuracy")
+INPUTS: tuple[str, ...] = (*FLOAT_FIELDS, "C_max", "T_max", "acc_min")
+Rule = Literal["knee", "utopia", "accuracy", "cube"]
+
+
+class Sensitivity(NamedTuple):
+    """Result of :func:`sensitivity`; ``[M]`` is present when several models were given.
+
+    Attributes
+    ----------
+    value, value_se
+        ``([M,] 4)``: the soft-selected point's expected ``k``, cost ($), time (s) and
+        accuracy, and their Monte Carlo standard errors.
+    grad, grad_se
+        ``([M,] 4, 13)``: d output / d input for :data:`OUTPUTS` x :data:`INPUTS` (the ten
+        model fields, then ``C_max``, ``T_max``, ``acc_min``).
+    elasticity, elasticity_se
+        ``([M,] 4, 13)``: d log output / d log input = grad * input / output (0 where the
+        input is 0).
+    hard_k
+        ``([M,])``: the hard rule's k on the same Monte Carlo means, for reference.
+    """
+
+    rule: str
+    temperature: float
+    models: tuple[str, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    value: jax.Array
+    value_se: jax.Array
+    grad: jax.Array
+    grad_se: jax.Array
+    elasticity: jax.Array
+    elasticity_se: jax.Array
+    hard_k: jax.Array
+
+    def ranked(self, output: str = "k", model: int = 0) -> list[tuple[str, float, float]]:
+        """``(input, elasticity, se)`` for one output, largest ``|elasticity|`` first."""
+        o = self.outputs.index(output)
+        el = np.asarray(self.elasticity)
+        se = np.asarray(self.elasticity_se)
+        if el.ndim == 3:
+            el, se = el[model], se[model]
+        rows = [(name, float(el[o, j]), float(se[o, j])) for j, name in enumerate(self.inputs)]
+        return sorted(rows, key=lambda r: -abs(r[1]))
+
+
+def soft_select(
+    params: _k.ModelParams,
+    parallel: jax.Array,
+    limits: jax.Array,
+    key: jax.Array,
+    trial_ids: jax.Array,
+    *,
+    ks: tuple[int, ...],
+    rule: str,
+    temperature,
+    acc_temperature=None,
+) -> jax.Array:
+    """Expected ``(k, cost, time, accuracy)`` at the softly selected point of one model.
+
+    ``limits`` is ``(C_max, T_max, acc_min)``. Differentiable in ``params`` and ``limits``
+    for a fixed key (reparameterised common random numbers). As ``temperature`` goes to 0 the
+    weights concentrate on the hard rule's candidate.
+    """
+    c, t, a = _soft.soft_study_means(params, parallel, key, trial_ids, ks, acc_temperature)
+    cn, tn = c / limits[0], t / limits[1]
+    w = _soft.soft_rule_weights(rule, cn, tn, a, limits[2], temperature)
+    kf = jnp.asarray(ks, c.dtype)
+    return jnp.stack([w @ kf, w @ c, w @ t, w @ a])
+
+
+@partial(jax.jit, static_argnames=("ks", "rule", "num_batches", "batch_trials", "acc_temp"))
+def _batched_jacobians(params, parallel, limits, key, temperature, *, ks, rule, num_batches,
+                       batch_trials, acc_temp):
+    def one(b):
+        ids = (b * batch_trials + jnp.arange(batch_trials)).astype(jnp.uint32)
+
+        def f(p, lim):
+            return soft_select(p, parallel, lim, key, ids, ks=ks, rule=rule,
+                               temperature=temperature, acc_temperature=acc_temp)
+
+        val = f(params, limits)
+        jp, jl = jax.jacrev(f, argnums=(0, 1))(params, limits)
+        grad = jnp.concatenate([jnp.stack(list(jp), axis=-1), jl], axis=-1)  # (4, 13)
+        return val, grad
+
+    return jax.lax.map(one, jnp.arange(num_batches))
+
+
+def sensitivity(
+    models: Model | Sequence[Model] | Mapping[str, Model],
+    *,
+    budget: Budget | Mapping[str, Any] | Sequence[Any],
+    key: Any,
+    num_trials: int = 16384,
+    k_max: int | None = None,
+    ks: Sequence[int] | None = None,
+    parallel: int | Sequence[int] | None = None,
+    method: Rule = "knee",
+    temperature: float = 0.01,
+    acc_temperature: float | None = None,
+    num_batches: int = 8,
+    dtype: Any = None,
+) -> Sensitivity:
+    """Gradients and elasticities of the selected operating point, with standard errors.
+
+    The hard selection (argmax over candidates) has no useful gradient, so the pipeline is
+    made soft: soft feasibility (sigmoid margins on the normalised constraints), soft Pareto
+    membership, and softmax weights over the candidates for the rule (``method``); the
+    outputs are the weighted, i.e. *expected*, ``k``, cost, time and accuracy at the
+    selected point. ``jax.jacrev`` differentiates them with respect to the ten model fields and
+    the three budget values.
+
+    Parameters
+    ----------
+    models
+        One or several models (gradients are per model).
+    budget
+        ``(C_max, T_max, acc_min)`` (scalars) as in :func:`frontier.optimize`.
+    key, num_trials, parallel, k_max, ks
+        As in :func:`frontier.optimize`; the trials are split into ``num_batches``
+        independent batches.
+    method
+        ``"knee"`` (chord knee), ``"utopia"``, ``"accuracy"`` or ``"cube"``.
+    temperature
+        Softness in normalised units (cost / C_max, time / T_max, accuracy); smaller is closer
+        to the hard rule but makes gradients noisier. Must be > 0.
+    acc_temperature
+        If given, best-of-k accuracy uses a log-sum-exp soft maximum with this temperature.
+    num_batches
+        Independent key batches (>= 2) for the standard errors: the reported values are the
+        batch means and ``se = std / sqrt(num_batches)``.
+
+    Returns
+    -------
+    Sensitivity
+        ``value``, ``grad``, ``elasticity`` and their standard errors, plus ``hard_k``.
+
+    Notes
+    -----
+    A selected point's cost can fall when a price rises: the selection moves to a smaller k.
+    Elasticities are ``grad * input / output``; an input of 0 (e.g. ``acc_min = 0``) has
+    elasticity 0. Every square root and division that can meet 0 is guarded, so gradients
+    are finite. Cost: one reverse pass for all 13 inputs per output, i.e. 4 backward passes.
+
+    Examples
+    --------
+    >>> import frontier
+    >>> s = frontier.sensitivity(frontier.catalog()["gpt5-mini"], budget=(0.5, 60.0, 0.88),
+    ...                          k_max=64, key=0, num_trials=2048, num_batches=4)
+    >>> s.grad.shape, s.inputs[1], s.outputs[0]
+    ((4, 13), 'c_out', 'k')
+    """
+    ms, batched = _as_models(models)
+    names = (tuple(models) if isinstance(models, Mapping)
+             else tuple(m.name or f"model{i}" for i, m in enumerate(ms)))
+    if ks is None:
+        if k_max is None:
+            raise ValueError("pass `k_max` (the paper's grid P, 2P, ... <= k_max) or `ks`")
+        step = (positive_int(parallel, "parallel") if isinstance(parallel, int | np.integer)
+                else ms[0].default_parallel)
+        ks = tuple(range(step, positive_int(k_max, "k_max") + 1, step))
+        if not ks:
+            raise ValueError(f"empty grid: P={step} > k_max={k_max}")
+    else:
+        ks = tuple(sorted(_as_ks(ks)))
+    if method not in ("knee", "utopia", "accuracy", "cube"):
+        raise ValueError(f"`method` must be 'knee', 'utopia', 'accuracy' or 'cube', got {method!r}")
+    if not (isinstance(temperature, int | float) and temperature > 0):
+        raise ValueError(f"`temperature` must be a number > 0, got {temperature!r}")
+    if acc_temperature is not None and not acc_temperature > 0:
+        raise ValueError(f"`acc_temperature` must be > 0 or None, got {acc_temperature!r}")
+    num_batches = positive_int(num_batches, "num_batches", minimum=2)
+    num_trials = positive_int(num_trials, "num_trials")
+    batch_trials = max(1, num_trials // num_batches)
+    b = _as_budget(budget)
+    if b.C_max.shape != ():
+        raise ValueError("`sensitivity` takes one budget (scalars), got a grid of shape "
+                         f"{b.C_max.shape}")
+    dt = _float_dtype(dtype)
+    params = _stack_params(ms, dt)
+    par = jnp.asarray(_as_parallel(parallel, ms))
+    limits = jnp.asarray([float(v) for v in b], dt)
+    if not np.isfinite(np.asarray(limits[:2])).all():
+        raise ValueError("`sensitivity` needs finite C_max and T_max (they normalise the space)")
+    k = as_key(key)
+    vals, grads = jax.vmap(
+        lambda p, P: _batched_jacobians(
+            p, P, limits, k, jnp.asarray(temperature, dt), ks=ks, rule=method,
+            num_batches=num_batches, batch_trials=batch_trials, acc_temp=acc_temperature),
+    )(params, par)  # (M, B, 4), (M, B, 4, 13)
+    inputs = jnp.concatenate([jnp.stack(list(params), -1), jnp.broadcast_to(limits, (len(ms), 3))],
+                             -1)  # (M, 13)
+    nz = vals != 0
+    scale = inputs[:, None, None, :] / jnp.where(nz, vals, 1.0)[..., None]
+    elas = jnp.where(nz[..., None], grads * scale, 0.0)
+
+    def mean_se(x):
+        return jnp.mean(x, 1), jnp.std(x, 1, ddof=1) / np.sqrt(num_batches)
+
+    value, value_se = mean_se(vals)
+    grad, grad_se = mean_se(grads)
+    el, el_se = mean_se(elas)
+    hard = _hard_k(params, par, limits, k, ks, method, num_batches * batch_trials)
+    out = [value, value_se, grad, grad_se, el, el_se, hard]
+    if not batched:
+        out = [a[0] for a in out]
+    return Sensitivity(method, float(temperature), names, INPUTS, OUTPUTS, *out)
+
+
+def _hard_k(params, par, limits, key, ks, rule, n):
+    from .kernels import select as _sel
+
+    ids = jnp.arange(n, dtype=jnp.uint32)
+    means = jax.vmap(lambda p, P: _soft.soft_study_means(p, P, key, ids, ks, None))(params, par)
+    sel = jax.vmap(_sel.select, in_axes=(0, 0, 0, None, None, None))(
+        *means, jnp.asarray(ks, means[0].dtype), limits, jnp.ones(len(ks), bool))
+    idx = {"knee": sel.knee_chord, "utopia": sel.utopia, "accuracy": sel.accuracy,
+           "cube": sel.cube}[rule]
+    return jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)
