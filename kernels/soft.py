@@ -29,7 +29,7 @@ def _safe_sqrt(sq):
 
 
 def soft_prefix_max(x: jax.Array, ks: tuple[int, ...], temperature) -> jax.Array:
-    """``temperature * logsumexp(x[:, :k] / temperature)`` for each static ``k``: ``(T, n) -> (K, T)``.
+    """``temperature * logsumexp(x[:, :k] / temperature)`` per static ``k``: ``(T, n) -> (K, T)``.
 
     A sequential, numerically stable ``logaddexp`` scan over the draws; it upper-bounds the
     hard prefix maximum by at most ``temperature * log k`` and equals it as the temperature

@@ -128,8 +128,9 @@ def test_gradients_match_central_differences_within_standard_errors():
         b_up, b_dn = list(budget), list(budget)
         b_up[s.inputs.index(name) - 10] += h
         b_dn[s.inputs.index(name) - 10] -= h
-        fd = (np.asarray(frontier.sensitivity(m, **{**kw, "budget": tuple(b_up)}).value)
-              - np.asarray(frontier.sensitivity(m, **{**kw, "budget": tuple(b_dn)}).value)) / (2 * h)
+        up = np.asarray(frontier.sensitivity(m, **{**kw, "budget": tuple(b_up)}).value)
+        dn = np.asarray(frontier.sensitivity(m, **{**kw, "budget": tuple(b_dn)}).value)
+        fd = (up - dn) / (2 * h)
         g, se = np.asarray(s.grad[:, j]), np.asarray(s.grad_se[:, j])
         rounding = 8 * np.finfo(np.float32).eps * np.abs(np.asarray(s.value)) / abs(h)
         assert np.all(np.abs(fd - g) <= 3 * se + 0.05 * np.abs(g) + rounding), (name, fd, g)

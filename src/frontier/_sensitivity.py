@@ -10,12 +10,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .kernels import sampling as _k
-from .kernels import soft as _soft
 from ._models import FLOAT_FIELDS, Model
 from ._optimize import Budget, _as_budget
 from ._sampling import _as_ks, _as_models, _as_parallel, _float_dtype, _stack_params
 from ._validation import as_key, positive_int
+from .kernels import sampling as _k
+from .kernels import soft as _soft
 
 __all__ = ["INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select"]
 
