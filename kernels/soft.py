@@ -125,7 +125,22 @@ def soft_knee_weights(q: jax.Array, log_member: jax.Array, temperature) -> jax.A
     rel = q - first[None, :]
     proj = jnp.where(ok, (rel @ d) / jnp.where(ok, dd, 1.0), 0.0)
     dist = _safe_sqrt(jnp.sum((rel - proj[:, None] * d[None, :]) ** 2, axis=-1))
-    return jax.nn.softmax((log_member + dist) / temperature)
+    return jax.nn.softmax((log_member + dist / _unit(dist, log_member)) / temperature)
+
+
+def _unit(score: jax.Array, log_member: jax.Array) -> jax.Array:
+    """The spread of ``score`` over the (soft) members: the unit the temperature is read in.
+
+    It is differentiated like everything else, so the soft estimator's gradient is the exact
+    derivative of the function evaluated (finite differences agree).
+    """
+    ok = log_member > -0.7  # membership above about one half
+    ok = jnp.where(jnp.any(ok), ok, jnp.ones_like(ok))
+    hi = jnp.max(jnp.where(ok, score, -jnp.inf))
+    lo = jnp.min(jnp.where(ok, score, jnp.inf))
+    spread = hi - lo
+    ok = spread > 0
+    return jnp.where(ok, jnp.where(ok, spread, 1.0), 1.0)
 
 
 def soft_rule_weights(rule: str, c, t, a, acc_min, temperature) -> jax.Array:
@@ -137,17 +152,23 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature) -> jax.Array:
     (``-||(c, t, 1-a)||``) and ``"knee"`` (the chord distance). Since ``log f ~ -margin /
     tau``, infeasible candidates lose to any feasible one as ``tau -> 0``: the weights
     converge to the hard rule's one-hot choice (ties share the weight).
+
+    The temperature is relative: constraint margins are in units of the budget (``c``, ``t``
+    are already normalised by it), dominance differences in units of each objective's range
+    over the candidates, and scores in units of their spread over the soft members. So
+    ``temperature=0.01`` means "1% of the spread", whatever the model's scale.
     """
     logf = soft_feasibility(c, t, a, acc_min, temperature)
-    if rule == "accuracy":
-        return jax.nn.softmax((logf + a) / temperature)
-    if rule == "cube":
-        return jax.nn.softmax((logf + (1.0 - c) * (1.0 - t) * a) / temperature)
+    if rule in ("accuracy", "cube"):
+        score = a if rule == "accuracy" else (1.0 - c) * (1.0 - t) * a
+        return jax.nn.softmax((logf + score / _unit(score, logf)) / temperature)
     pts = jnp.stack([c, t, -a], axis=-1)
+    span = jnp.max(pts, 0) - jnp.min(pts, 0)
+    pts = pts / jnp.where(span > 0, jnp.where(span > 0, span, 1.0), 1.0)[None, :]
     logm = logf + soft_pareto_membership(pts, jnp.exp(logf), temperature)
     if rule == "utopia":
-        dist = _safe_sqrt(c * c + t * t + (1.0 - a) ** 2)
-        return jax.nn.softmax((logm - dist) / temperature)
+        score = -_safe_sqrt(c * c + t * t + (1.0 - a) ** 2)
+        return jax.nn.softmax((logm + score / _unit(score, logm)) / temperature)
     if rule == "knee":
         return soft_knee_weights(jnp.stack([c, t, a], -1), logm, temperature)
     raise ValueError(rule)  # pragma: no cover - static programming error

@@ -82,3 +82,26 @@ def test_unknown_scenario_and_bad_option(capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(["run", "--trials", "many"])
     assert e.value.code == 2
+
+
+def test_sensitivity_command(tmp_path, capsys):
+    out = tmp_path / "s"
+    args = ["sensitivity", "--model", "gpt5-mini", "--k-max", "32", "--trials", "512",
+            "--batches", "2", "--out", str(out), "--output", "cost"]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert "elasticity of cost" in text and "c_out" in text
+    assert sorted(os.listdir(out)) == ["sensitivity.json", "tornado-cost.pdf", "tornado-cost.png"]
+    rec = json.loads((out / "sensitivity.json").read_text())
+    assert set(rec["elasticity"]) == {"k", "cost", "time", "accuracy"}
+    assert cli.main(["sensitivity", "--model", "nope", "--no-write"]) == 2
+    assert "unknown model" in capsys.readouterr().err
+
+
+def test_run_writes_figures(tmp_path):
+    out = tmp_path / "f"
+    args = ["run", "--only", "gpt5-mini", "--k-max", "16", "--trials", "100", "--out", str(out)]
+    assert cli.main(args) == 0
+    figs = sorted(os.listdir(out / "figures"))
+    assert "cross_model_front.png" in figs and "feasible_region_3d-gpt5-mini.pdf" in figs
+    assert all((out / "figures" / f).stat().st_size > 1000 for f in figs)

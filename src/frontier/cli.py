@@ -85,6 +85,42 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-plots", action="store_true", help="skip the figures")
     r.add_argument("--json", action="store_true",
                    help="print the results as JSON on stdout instead of the table")
+
+    sn = sub.add_parser(
+        "sensitivity",
+        help="gradients and elasticities of a selected operating point (jax.grad)",
+        description=(
+            "Differentiate a soft version of the selection rule with jax.grad and print, for"
+            " one model, how the selected point's expected k, cost, time and accuracy respond"
+            " to every model field and budget value: elasticities d log(output) / d log(input)"
+            " ranked by size, with Monte Carlo standard errors from independent key batches."
+            " Writes sensitivity.json and a tornado plot to --out."
+        ),
+    )
+    sn.add_argument("scenario", nargs="?", default="reference",
+                    help="a built-in scenario name or a YAML/TOML scenario file")
+    sn.add_argument("--model", required=True, metavar="KEY", help="the model to analyse")
+    sn.add_argument("--models", metavar="FILE", help="YAML/TOML model file (default: catalog)")
+    sn.add_argument("--method", choices=("knee", "utopia", "accuracy", "cube"), default="knee",
+                    help="the selection rule (default: knee)")
+    sn.add_argument("--output", choices=("k", "cost", "time", "accuracy"), default=None,
+                    help="print only this output (default: all four)")
+    sn.add_argument("--temperature", type=float, default=0.01,
+                    help="softness of the rule in normalised units (default 0.01)")
+    sn.add_argument("--trials", type=int, default=16384, help="trials (default 16384)")
+    sn.add_argument("--batches", type=int, default=8,
+                    help="independent key batches for standard errors (default 8)")
+    sn.add_argument("--c-max", type=float, metavar="USD", help="cost budget ($/query)")
+    sn.add_argument("--t-max", type=float, metavar="S", help="time budget (s/query)")
+    sn.add_argument("--acc-min", type=float, metavar="A", help="minimum mean accuracy")
+    sn.add_argument("--k-max", type=int, help="largest k of the grid P, 2P, ...")
+    sn.add_argument("--parallel", "-P", type=int, help="parallelism P (sets the grid step)")
+    sn.add_argument("--seed", type=int, help="random seed")
+    sn.add_argument("--out", default="frontier-out", metavar="DIR",
+                    help="output directory (default: frontier-out)")
+    sn.add_argument("--no-write", action="store_true", help="write nothing, only print")
+    sn.add_argument("--no-plots", action="store_true", help="skip the tornado plot")
+    sn.add_argument("--json", action="store_true", help="print JSON instead of the table")
     return p
 
 
@@ -252,8 +288,13 @@ def _print_table(study, scenario, rec, elapsed: float) -> None:
                   f"  {_fmt_est(p.accuracy, bidx, '.4f'):>24s}  {key}")
 
 
-def _write_outputs(out_dir: str, files: dict[str, str], study, plots: bool) -> list[str]:
-    """Write everything into a fresh temporary directory, then move it into place."""
+def _write_outputs(out_dir: str, files: dict[str, str], study, plots: bool,
+                   names: dict[str, str] | None = None) -> list[str]:
+    """Write everything into a fresh temporary directory, then move it into place.
+
+    Figures go to ``figures/`` (one budget) or ``figures/budget-<i>/`` (a grid of at most
+    four budgets; larger grids get the figures of the first budget only).
+    """
     parent = os.path.dirname(os.path.abspath(out_dir)) or "."
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".frontier-", dir=parent)
@@ -264,13 +305,24 @@ def _write_outputs(out_dir: str, files: dict[str, str], study, plots: bool) -> l
         if plots:
             from . import plot
 
-            plot.save_all(study, tmp)
+            shape = study.budget.C_max.shape
+            grid = list(np.ndindex(*shape))
+            if len(grid) == 1:
+                plot.save_all(study, os.path.join(tmp, "figures"), budget_index=grid[0],
+                              names=names)
+            else:
+                for n, bi in enumerate(grid[:1] if len(grid) > 4 else grid):
+                    plot.save_all(study, os.path.join(tmp, "figures", f"budget-{n}"),
+                                  budget_index=bi, names=names)
         os.makedirs(out_dir, exist_ok=True)
         written = []
-        for name in sorted(os.listdir(tmp)):
-            dst = os.path.join(out_dir, name)
-            os.replace(os.path.join(tmp, name), dst)
-            written.append(dst)
+        for root, _, fnames in os.walk(tmp):
+            for name in sorted(fnames):
+                src = os.path.join(root, name)
+                dst = os.path.join(out_dir, os.path.relpath(src, tmp))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                os.replace(src, dst)
+                written.append(dst)
         return written
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -322,7 +374,72 @@ def _cmd_run(args) -> int:
         _print_table(study, sc, rec, elapsed)
     if not args.no_write:
         files = {"study.json": text, **_csvs(rec)}
-        written = _write_outputs(args.out, files, study, plots=not args.no_plots)
+        names = {k: m.name for k, m in sc.models.items()}
+        written = _write_outputs(args.out, files, study, plots=not args.no_plots, names=names)
+        if not args.json:
+            print(f"\nwrote {len(written)} files to {args.out}/")
+    return 0
+
+
+def _cmd_sensitivity(args) -> int:
+    import frontier
+
+    from ._scenario import load_scenario
+
+    sc = load_scenario(args.scenario, {
+        "models": args.models, "C_max": args.c_max, "T_max": args.t_max,
+        "acc_min": args.acc_min, "k_max": args.k_max, "parallel": args.parallel,
+        "seed": args.seed,
+    })
+    if args.model not in sc.models:
+        raise _UsageError(f"unknown model {args.model!r} (known: {', '.join(sc.models)})")
+    for name in ("C_max", "T_max", "acc_min"):
+        if isinstance(getattr(sc, name), list):
+            raise _UsageError(f"sensitivity needs one budget, but {name} is a list")
+    if not args.temperature > 0:
+        raise _UsageError("--temperature must be > 0")
+    t0 = time.perf_counter()
+    model = sc.models[args.model]
+    sens = frontier.sensitivity(
+        model, budget=(sc.C_max, sc.T_max, sc.acc_min), key=sc.seed, num_trials=args.trials,
+        k_max=sc.k_max, ks=sc.ks, parallel=sc.parallel, method=args.method,
+        temperature=args.temperature, num_batches=args.batches,
+    )
+    elapsed = time.perf_counter() - t0
+    outputs = [args.output] if args.output else list(sens.outputs)
+    rec = {
+        "model": args.model, "name": model.name, "method": args.method,
+        "temperature": args.temperature, "trials": args.trials, "batches": args.batches,
+        "budget": {"C_max": sc.C_max, "T_max": sc.T_max, "acc_min": sc.acc_min},
+        "hard_k": int(sens.hard_k),
+        "value": dict(zip(sens.outputs, np.asarray(sens.value).tolist(), strict=True)),
+        "value_se": dict(zip(sens.outputs, np.asarray(sens.value_se).tolist(), strict=True)),
+        "elasticity": {o: {n: [e, s] for n, e, s in sens.ranked(o)} for o in sens.outputs},
+        "gradient": {o: dict(zip(sens.inputs, np.asarray(sens.grad[i]).tolist(), strict=True))
+                     for i, o in enumerate(sens.outputs)},
+    }
+    text = json.dumps(rec, indent=1)
+    if args.json:
+        print(text)
+    else:
+        units = {"k": "", "cost": " $", "time": " s", "accuracy": ""}
+        print(f"frontier: sensitivity of the {args.method} point of {model.name} "
+              f"(budget ${sc.C_max:g}, {sc.T_max:g} s, acc >= {sc.acc_min:g}; {args.trials}"
+              f" trials in {args.batches} batches, temperature {args.temperature:g};"
+              f" {elapsed:.1f} s)")
+        vals = "  ".join(f"{o} {float(v):.4g}{units[o]} (+-{float(e):.2g})" for o, v, e in
+                         zip(sens.outputs, sens.value, sens.value_se, strict=True))
+        print(f"soft-selected point: {vals}; hard rule picks k={int(sens.hard_k)}")
+        for o in outputs:
+            print(f"\nelasticity of {o}: % change per 1% change of the input (ranked)")
+            for name, e, se in sens.ranked(o)[:8]:
+                print(f"  {name:<12s} {e:+10.4f}  +- {se:.2g}")
+    if not args.no_write:
+        written = _write_outputs(args.out, {"sensitivity.json": text}, None, plots=False)
+        if not args.no_plots:
+            from . import plot
+
+            written += plot.save_tornado(sens, args.out, output=args.output or "k")
         if not args.json:
             print(f"\nwrote {len(written)} files to {args.out}/")
     return 0
@@ -335,6 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "models":
             return _cmd_models(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
         return _cmd_run(args)
     except (_UsageError, ValueError, OSError) as e:
         msg = re.sub(r"\s+", " ", str(e)).strip()
