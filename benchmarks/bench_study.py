@@ -63,13 +63,18 @@ def reference_study(models, budget, ks, trials=300, seed=42):
                 if method == "utopia":
                     d = np.linalg.norm(np.stack([c / c_max, t / t_max, 1 - a], 1)[idx], axis=1)
                     out[method, key] = ks[int(idx[np.argmin(d)])]
-                elif len(idx) >= 3:  # the reference's (C, T) curvature knee
-                    x, y = c[idx] / c_max, t[idx] / t_max
-                    x1, y1 = np.gradient(x), np.gradient(y)
-                    x2, y2 = np.gradient(x1), np.gradient(y1)
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        kappa = np.abs(x1 * y2 - y1 * x2) / (x1**2 + y1**2) ** 1.5
-                    out[method, key] = ks[int(idx[np.nanargmax(kappa)])]
+                elif len(idx) >= 3:  # the reference's curvature knee, interior points
+                    q = np.stack([c / c_max, t / t_max, a], 1)[idx]
+                    best, arg = -np.inf, None
+                    for i in range(1, len(q) - 1):
+                        d = (q[i + 1] - q[i - 1]) / 2
+                        dd = q[i + 1] - 2 * q[i] + q[i - 1]
+                        norm = np.linalg.norm(d)
+                        if norm > 1e-10:
+                            kappa = abs(d[0] * dd[1] - d[1] * dd[0]) / norm**3
+                            if kappa > best:
+                                best, arg = kappa, i
+                    out[method, key] = None if arg is None else ks[int(idx[arg])]
                 else:
                     out[method, key] = None
     return out

@@ -16,6 +16,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from . import knee as _knee
+
 __all__ = [
     "Selection",
     "compact",
@@ -36,7 +38,7 @@ class Selection(NamedTuple):
     cheapest: jax.Array  # () int32: lowest mean cost, smallest k on ties
     knee_chord: jax.Array  # () int32: farthest Pareto point from the first-last chord
     knee_curvature: jax.Array  # () int32: max curvature of the 3-D Pareto curve in k
-    knee_paper: jax.Array  # () int32: the reference code's 2-D (C, T) curvature rule
+    knee_paper: jax.Array  # () int32: the reference code's curvature rule ((C, T) cross product)
     violation: jax.Array  # (K, 3): relative shortfall per constraint, 0 where met
 
 
@@ -77,59 +79,26 @@ def knee_scores(q: jax.Array, t: jax.Array, n: jax.Array) -> dict[str, jax.Array
 
     Rows at or beyond ``n`` are padding. Returns ``{"chord", "curvature", "paper"}`` score
     arrays ``(K,)``, ``-inf`` where a score is undefined (endpoints, padding, ``n < 3``).
-
-    - ``chord``: distance to the line through rows ``0`` and ``n - 1`` (full ``m``-D).
-    - ``curvature``: ``sqrt(|p'|^2 |p''|^2 - (p'.p'')^2) / |p'|^3`` with second-order finite
-      differences on the non-uniform parameter ``t`` (e.g. ``k``), at interior rows.
-    - ``paper``: the reference rule ``|x'y'' - y'x''| / (x'^2 + y'^2)^{3/2}`` of the first two
-      columns only, with ``numpy.gradient``-style unit-spaced differences (one-sided at the
-      ends). With cost and time both linear in ``k`` this score is Monte Carlo noise (SPEC
-      section 3, item 1); it is kept only as a compatibility option.
+    ``chord`` is the distance to the line through rows ``0`` and ``n - 1``; ``curvature`` and
+    ``paper`` are :func:`frontier.kernels.knee.curvature_score` (full ``m``-D curve, actual
+    spacing ``t``) and :func:`frontier.kernels.knee.paper_score` (the reference rule, noise),
+    which only read a row's neighbours, so the padding never enters an interior score.
     """
     K = q.shape[0]
     j = jnp.arange(K)
-    inside = j < n
-    interior = (j > 0) & (j < n - 1)
-    enough = n >= 3
+    interior = (j > 0) & (j < n - 1) & (n >= 3)
     neg = jnp.asarray(-jnp.inf, q.dtype)
 
-    # chord
     last = q[jnp.maximum(n - 1, 0)]
     d = last - q[0]
-    dd = jnp.sum(d * d)
     rel = q - q[0][None, :]
-    proj = _safe_div(rel @ d, dd)
+    proj = _safe_div(rel @ d, jnp.sum(d * d))
     chord = _safe_norm(rel - proj[:, None] * d[None, :])
-    chord = jnp.where(interior & enough, chord, neg)
-
-    # curvature on non-uniform t
-    prev = jnp.maximum(j - 1, 0)
-    nxt = jnp.minimum(j + 1, K - 1)
-    h1 = (t - t[prev])[:, None]
-    h2 = (t[nxt] - t)[:, None]
-    den = h1 * h2 * (h1 + h2)
-    d1 = _safe_div(h1 * h1 * q[nxt] - h2 * h2 * q[prev] + (h2 * h2 - h1 * h1) * q, den)
-    d2 = _safe_div(2.0 * (h1 * q[nxt] - (h1 + h2) * q + h2 * q[prev]), den)
-    n1 = jnp.sum(d1 * d1, axis=-1)
-    cross2 = jnp.maximum(n1 * jnp.sum(d2 * d2, axis=-1) - jnp.sum(d1 * d2, axis=-1) ** 2, 0.0)
-    num = jnp.where(cross2 > 0, jnp.sqrt(jnp.where(cross2 > 0, cross2, 1.0)), 0.0)
-    curv = _safe_div(num, n1 * jnp.sqrt(jnp.where(n1 > 0, n1, 1.0)))
-    curv = jnp.where(interior & enough & (n1 > 0), curv, neg)
-
-    # the reference rule: np.gradient twice on (x, y) = first two columns, unit spacing
-    def grad(v):
-        fwd = v[nxt] - v
-        bwd = v - v[prev]
-        cen = 0.5 * (v[nxt] - v[prev])
-        return jnp.where(j == 0, fwd, jnp.where(j == n - 1, bwd, cen))
-
-    x, y = q[:, 0], q[:, 1]
-    x1, y1 = grad(x), grad(y)
-    x2, y2 = grad(x1), grad(y1)
-    s = x1 * x1 + y1 * y1
-    paper = _safe_div(jnp.abs(x1 * y2 - y1 * x2), s * jnp.sqrt(jnp.where(s > 0, s, 1.0)))
-    paper = jnp.where(inside & enough, paper, neg)
-    return {"chord": chord, "curvature": curv, "paper": paper}
+    return {
+        "chord": jnp.where(interior, chord, neg),
+        "curvature": jnp.where(interior, _knee.curvature_score(q, t), neg),
+        "paper": jnp.where(interior, _knee.paper_score(q), neg),
+    }
 
 
 def _first_argmax(score: jax.Array, ok: jax.Array) -> jax.Array:

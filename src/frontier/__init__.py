@@ -1,5 +1,7 @@
 """frontier: Monte Carlo and Pareto analysis of inference scaling on JAX."""
 
+from ._hypervolume import HVEstimate, hv_approx, hv_contributions, hypervolume
+from ._knee import Knee, KneeMethod, knee, soft_knee
 from ._models import Model, ModelFileError, catalog, load_models
 from ._optimize import (
     Budget,
@@ -26,6 +28,9 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     # operating points
     "Budget", "Constraint", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study",
     "budget_grid", "optimize", "parse_slo",
+    # hypervolume and knees
+    "HVEstimate", "hv_approx", "hv_contributions", "hypervolume",
+    "Knee", "KneeMethod", "knee", "soft_knee",
     # sensitivity
     "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
 ]

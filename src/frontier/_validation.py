@@ -97,4 +97,4 @@ def minimised(points: jax.Array, mask: np.ndarray) -> jax.Array:
     if not mask.any():
         return points
     sign = jnp.asarray(np.where(mask, -1.0, 1.0), dtype=points.dtype)
-    return points * sign
+    return points * sign.reshape((1,) * (points.ndim - 1) + (-1,))

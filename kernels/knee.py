@@ -1,0 +1,174 @@
+"""Knee scores on an ordered front (rows ordered along the curve, e.g. by ``k``).
+
+Each kernel takes ``q`` ``(n, m)``: the front already minimised and normalised by the caller
+(see :func:`frontier.knee`), and returns a score ``(n,)`` of the same dtype where **higher
+is better**; ``-inf`` marks rows that are not candidates (the two end points for the
+chord and curvature rules). Every ``sqrt`` and division that can meet zero uses the
+double-``where`` guard, so the scores have finite gradients everywhere (used by
+:func:`soft_weights`). The kernels need ``n >= 3`` except :func:`utopia_score`; the public
+wrapper checks this.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "chord_score",
+    "curvature_score",
+    "minmax",
+    "paper_score",
+    "soft_weights",
+    "utopia_score",
+]
+
+
+def _safe_sqrt(sq: jax.Array) -> jax.Array:
+    ok = sq > 0
+    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1)), 0)
+
+
+def _safe_div(a: jax.Array, b: jax.Array) -> jax.Array:
+    ok = b != 0
+    return jnp.where(ok, a / jnp.where(ok, b, 1), 0)
+
+
+def _interior(n: int) -> jax.Array:
+    j = jnp.arange(n)
+    return (j > 0) & (j < n - 1)
+
+
+@jax.jit
+def minmax(q: jax.Array, extra: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Min-max normalise the columns of ``q`` over its rows; apply the same map to ``extra``.
+
+    A constant column maps to 0 (its span is replaced by 1).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> qn, u = minmax(jnp.array([[1.0, 5.0], [3.0, 5.0]]), jnp.array([0.0, 5.0]))
+    >>> qn.tolist(), u.tolist()
+    ([[0.0, 0.0], [1.0, 0.0]], [-0.5, 0.0])
+    """
+    lo = jnp.min(q, axis=0)
+    span = jnp.max(q, axis=0) - lo
+    ok = span > 0
+    scale = jnp.where(ok, span, 1)
+    return (q - lo[None, :]) / scale[None, :], (extra - lo) / scale
+
+
+@jax.jit
+def utopia_score(q: jax.Array, utopia: jax.Array) -> jax.Array:
+    """Minus the Euclidean distance of each row to ``utopia`` ``(m,)``.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> utopia_score(jnp.array([[3.0, 4.0], [0.0, 1.0]]), jnp.zeros(2)).tolist()
+    [-5.0, -1.0]
+    """
+    d = q - utopia[None, :]
+    return -_safe_sqrt(jnp.sum(d * d, axis=1))
+
+
+@jax.jit
+def chord_score(q: jax.Array) -> jax.Array:
+    """Distance of each interior row to the line through the first and last rows (``m``-D).
+
+    If the first and last rows coincide, the distance to that point is used.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> chord_score(jnp.array([[0.0, 1.0], [0.2, 0.2], [1.0, 0.0]])).tolist()[1]
+    0.42426...
+    """
+    n = q.shape[0]
+    d = q[-1] - q[0]
+    rel = q - q[0][None, :]
+    proj = _safe_div(rel @ d, jnp.sum(d * d))
+    perp = rel - proj[:, None] * d[None, :]
+    dist = _safe_sqrt(jnp.sum(perp * perp, axis=1))
+    return jnp.where(_interior(n), dist, -jnp.inf)
+
+
+@jax.jit
+def curvature_score(q: jax.Array, t: jax.Array) -> jax.Array:
+    """Curvature of the parametric curve ``q(t)`` in ``R^m`` at the interior rows.
+
+    ``kappa = sqrt(|q'|^2 |q''|^2 - (q'.q'')^2) / |q'|^3`` with second-order finite
+    differences on the non-uniform grid ``t`` ``(n,)`` (strictly increasing): with
+    ``h1 = t_i - t_{i-1}`` and ``h2 = t_{i+1} - t_i``,
+    ``q' = (h1^2 q_{i+1} - h2^2 q_{i-1} + (h2^2 - h1^2) q_i) / (h1 h2 (h1 + h2))`` and
+    ``q'' = 2 (h1 q_{i+1} - (h1 + h2) q_i + h2 q_{i-1}) / (h1 h2 (h1 + h2))`` (the derivatives
+    of the parabola through the three points). A row with ``q' = 0`` scores 0.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> th = jnp.array([0.0, 0.1, 0.2])  # three points on the unit circle
+    >>> q = jnp.stack([jnp.cos(th), jnp.sin(th)], axis=1)
+    >>> round(float(curvature_score(q, th)[1]), 2)
+    1.0
+    """
+    n = q.shape[0]
+    j = jnp.arange(n)
+    prev = jnp.maximum(j - 1, 0)
+    nxt = jnp.minimum(j + 1, n - 1)
+    h1 = (t - t[prev])[:, None]
+    h2 = (t[nxt] - t)[:, None]
+    den = h1 * h2 * (h1 + h2)
+    d1 = _safe_div(h1 * h1 * q[nxt] - h2 * h2 * q[prev] + (h2 * h2 - h1 * h1) * q, den)
+    d2 = _safe_div(2 * (h1 * q[nxt] - (h1 + h2) * q + h2 * q[prev]), den)
+    s1 = jnp.sum(d1 * d1, axis=1)
+    area2 = jnp.maximum(s1 * jnp.sum(d2 * d2, axis=1) - jnp.sum(d1 * d2, axis=1) ** 2, 0)
+    kappa = _safe_div(_safe_sqrt(area2), s1 * _safe_sqrt(s1))
+    return jnp.where(_interior(n), kappa, -jnp.inf)
+
+
+@jax.jit
+def paper_score(q: jax.Array) -> jax.Array:
+    """The reference code's curvature rule (compatibility only; see SPEC section 3, item 1).
+
+    At interior rows, ``d = (q_{i+1} - q_{i-1}) / 2`` and ``dd = q_{i+1} - 2 q_i + q_{i-1}``
+    (unit spacing, whatever the actual ``k``), score ``|d_0 dd_1 - d_1 dd_0| / |d|^3``: the
+    cross product uses the first two columns only, while ``|d|`` is the norm over all
+    columns, exactly as in the reference ``find_knee_point_curvature``. Rows with
+    ``|d| <= 1e-10`` are skipped there, so they score ``-inf`` here. With cost and time both
+    linear in ``k`` the score is Monte Carlo noise.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> q = jnp.array([[0.0, 1.0, 0.0], [0.1, 0.3, 0.5], [1.0, 0.0, 0.9]])
+    >>> paper_score(q).tolist()[1]
+    1.019...
+    """
+    n = q.shape[0]
+    j = jnp.arange(n)
+    prev = jnp.maximum(j - 1, 0)
+    nxt = jnp.minimum(j + 1, n - 1)
+    d = (q[nxt] - q[prev]) / 2
+    dd = q[nxt] - 2 * q + q[prev]
+    cross = jnp.abs(d[:, 0] * dd[:, 1] - d[:, 1] * dd[:, 0])
+    norm = _safe_sqrt(jnp.sum(d * d, axis=1))
+    ok = _interior(n) & (norm > 1e-10)
+    return jnp.where(ok, _safe_div(cross, norm * norm * norm), -jnp.inf)
+
+
+@jax.jit
+def soft_weights(score: jax.Array, temperature: jax.Array) -> jax.Array:
+    """``softmax(score / temperature)`` over the finite scores (``-inf`` rows get weight 0).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> w = soft_weights(jnp.array([-jnp.inf, 1.0, 0.0]), jnp.asarray(1e-3))
+    >>> w.tolist()
+    [0.0, 1.0, 0.0]
+    """
+    ok = jnp.isfinite(score)
+    logits = jnp.where(ok, score, 0) / temperature
+    return jax.nn.softmax(jnp.where(ok, logits, -jnp.inf), where=ok)

@@ -1,0 +1,352 @@
+"""Hypervolume: NumPy brute force, moocore agreement, Monte Carlo error bars, transforms."""
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import moocore
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import frontier
+from frontier.kernels import hypervolume as K
+
+# ----------------------------------------------------------------------------- oracles
+
+
+def brute_hv(points, ref):
+    """Exact HV by the grid of all coordinates: a cell counts if its lower corner is dominated.
+
+    Rows that do not strictly dominate ``ref`` (or hold a NaN) are dropped first.
+    ``O((n + 1)^m n)``: small ``n`` only.
+    """
+    points = np.asarray(points, np.float64).reshape(-1, len(ref))
+    ref = np.asarray(ref, np.float64)
+    points = points[np.all(points < ref, axis=1)]
+    if len(points) == 0:
+        return 0.0
+    axes = [np.unique(np.concatenate([points[:, j], [ref[j]]])) for j in range(len(ref))]
+    total = 0.0
+    for cell in itertools.product(*[range(len(a) - 1) for a in axes]):
+        lo = np.array([axes[j][c] for j, c in enumerate(cell)])
+        hi = np.array([axes[j][c + 1] for j, c in enumerate(cell)])
+        if np.any(np.all(points <= lo, axis=1)):
+            total += float(np.prod(hi - lo))
+    return total
+
+
+def brute_contrib(points, ref, hv=brute_hv):
+    points = np.asarray(points, np.float64)
+    full = hv(points, ref)
+    out = np.zeros(len(points))
+    for i in range(len(points)):
+        if np.all(points[i] < ref):
+            out[i] = full - hv(np.delete(points, i, axis=0), ref)
+    return out
+
+
+def moo_hv(points, ref, maximise=False):
+    points = np.asarray(points, np.float64).reshape(-1, len(ref))
+    points = points[~np.isnan(points).any(axis=1)]
+    if len(points) == 0:
+        return 0.0
+    return float(moocore.hypervolume(points, ref=ref, maximise=maximise))
+
+
+def random_set(rng, n, m, kind):
+    """Random point sets that stress the edge cases (all in [0, 1.2), ref = 1)."""
+    if kind == "uniform":
+        return rng.random((n, m))
+    if kind == "ties":  # few distinct values: ties in every coordinate, duplicates
+        return np.round(rng.random((n, m)) * 4) / 4
+    if kind == "duplicates":
+        x = rng.random((n, m))
+        if n:
+            x[rng.integers(0, n, n // 2)] = x[rng.integers(0, n)]
+        return x
+    if kind == "outside":  # some rows beyond ref, some exactly on it
+        x = rng.random((n, m)) * 1.2
+        if n:
+            x[rng.integers(0, n), rng.integers(0, m)] = 1.0
+        return x
+    if kind == "nan":
+        x = rng.random((n, m))
+        if n:
+            x[rng.integers(0, n), rng.integers(0, m)] = np.nan
+        return x
+    if kind == "front":  # on the sphere: every point non-dominated
+        x = np.abs(rng.normal(size=(n, m)))
+        return 1 - x / np.linalg.norm(x, axis=1, keepdims=True)
+    raise ValueError(kind)
+
+
+KINDS = ("uniform", "ties", "duplicates", "outside", "nan", "front")
+
+
+def hv(points, ref, **kw):
+    return float(frontier.hypervolume(jnp.asarray(points, jnp.float32), ref=ref, **kw))
+
+
+# ----------------------------------------------------------------------------- exact HV
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+@pytest.mark.parametrize("kind", KINDS)
+def test_hypervolume_matches_brute_force(m, kind):
+    rng = np.random.default_rng(hash((m, kind)) % 2**32)
+    ref = np.ones(m)
+    for n in (0, 1, 2, 3, 5, 9):
+        x = random_set(rng, n, m, kind).astype(np.float32)
+        assert hv(x, ref) == pytest.approx(brute_hv(x, ref), abs=1e-6), (n, x)
+
+
+@pytest.mark.parametrize("m", [2, 3])
+@pytest.mark.parametrize("kind", KINDS)
+def test_hypervolume_matches_moocore(m, kind):
+    rng = np.random.default_rng(1 + hash((m, kind)) % 2**32)
+    ref = np.ones(m)
+    for n in (1, 4, 60, 300):
+        for _ in range(3):
+            x = random_set(rng, n, m, kind).astype(np.float32)
+            assert hv(x, ref) == pytest.approx(moo_hv(x, ref), rel=2e-6, abs=1e-7)
+
+
+@pytest.mark.parametrize("m", [2, 3])
+@pytest.mark.parametrize("kind", ["uniform", "front", "ties"])
+def test_hypervolume_large_sets_match_moocore(m, kind):
+    rng = np.random.default_rng(7)
+    x = random_set(rng, 20_000, m, kind).astype(np.float32)
+    ref = np.full(m, 1.1)
+    assert hv(x, ref) == pytest.approx(moo_hv(x, ref), rel=1e-6)
+
+
+def test_hypervolume_float64_under_x64():
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(3)
+        for m in (1, 2, 3):
+            for kind in KINDS:
+                x = random_set(rng, 500, m, kind)
+                ref = np.ones(m)
+                out = frontier.hypervolume(jnp.asarray(x, jnp.float64), ref=ref)
+                assert out.dtype == jnp.float64
+                assert float(out) == pytest.approx(moo_hv(x, ref), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16, jnp.float32])
+def test_output_dtype_equals_input_dtype(dtype):
+    x = jnp.asarray([[0.25, 0.5, 0.5], [0.5, 0.25, 0.5]], dtype)
+    ref = [1.0, 1.0, 1.0]
+    assert frontier.hypervolume(x, ref).dtype == dtype
+    assert frontier.hv_contributions(x, ref).dtype == dtype
+    est = frontier.hv_approx(x, ref, key=0, num_samples=512)
+    assert est.value.dtype == dtype and est.stderr.dtype == dtype
+    assert float(frontier.hypervolume(x, ref)) == 0.25
+
+
+def test_edge_cases():
+    ref = [1.0, 1.0, 1.0]
+    empty = jnp.zeros((0, 3), jnp.float32)
+    assert float(frontier.hypervolume(empty, ref)) == 0.0
+    assert frontier.hv_contributions(empty, ref).shape == (0,)
+    assert float(frontier.hv_approx(empty, ref, key=0).value) == 0.0
+    one = jnp.array([[0.5, 0.5, 0.5]])
+    assert float(frontier.hypervolume(one, ref)) == 0.125
+    assert frontier.hv_contributions(one, ref).tolist() == [0.125]
+    # on the reference point, beyond it, NaN: contribute nothing
+    odd = jnp.array([[0.5, 0.5, 1.0], [0.2, 2.0, 0.2], [jnp.nan, 0.1, 0.1], [0.5, 0.5, 0.5]])
+    assert float(frontier.hypervolume(odd, ref)) == 0.125
+    assert frontier.hv_contributions(odd, ref).tolist() == [0.0, 0.0, 0.0, 0.125]
+    # a point exactly equal to ref, alone
+    assert float(frontier.hypervolume(jnp.array([[1.0, 1.0]]), [1.0, 1.0])) == 0.0
+
+
+def test_maximise_matches_moocore():
+    rng = np.random.default_rng(5)
+    for m in (2, 3):
+        x = rng.random((50, m)).astype(np.float32)
+        mx = [True, False, True][:m]
+        ref = np.where(mx, 0.0, 1.0)
+        expected = moocore.hypervolume(x.astype(np.float64), ref=ref, maximise=mx)
+        assert hv(x, ref, maximise=mx) == pytest.approx(expected, rel=1e-6)
+        got = frontier.hv_contributions(x, ref=ref, maximise=mx)
+        want = moocore.hv_contributions(
+            x.astype(np.float64), ref=ref, maximise=mx, ignore_dominated=False
+        )
+        np.testing.assert_allclose(np.asarray(got), want, atol=1e-6)
+    x = np.array([[0.9, 0.1], [0.5, 0.5]], np.float32)
+    assert hv(x, [0.0, 1.0], maximise=[True, False]) == pytest.approx(0.81)
+
+
+def test_permutation_and_duplication_invariance():
+    rng = np.random.default_rng(11)
+    x = random_set(rng, 200, 3, "ties").astype(np.float32)
+    ref = np.ones(3)
+    base = hv(x, ref)
+    assert hv(x[rng.permutation(200)], ref) == pytest.approx(base, rel=1e-6)
+    assert hv(np.concatenate([x, x]), ref) == pytest.approx(base, rel=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 3).flatmap(
+        lambda m: st.lists(
+            st.lists(st.sampled_from([0.0, 0.125, 0.25, 0.5, 0.75, 1.0, 1.5]), min_size=m,
+                     max_size=m),
+            min_size=0, max_size=12,
+        )
+    )
+)
+def test_hypothesis_exact_on_dyadic_grid(rows):
+    # dyadic values: every partial volume is exact in float32, so equality is exact
+    m = len(rows[0]) if rows else 3
+    x = np.asarray(rows, np.float32).reshape(-1, m)
+    ref = np.ones(m)
+    expected = brute_hv(x, ref)
+    assert hv(x, ref) == expected
+    perm = np.random.default_rng(0).permutation(len(x))
+    assert hv(x[perm], ref) == expected
+    got = np.asarray(frontier.hv_contributions(jnp.asarray(x), ref))
+    np.testing.assert_array_equal(got, brute_contrib(x, ref))
+
+
+# ----------------------------------------------------------------------------- contributions
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+@pytest.mark.parametrize("kind", KINDS)
+def test_contributions_match_brute_force_and_moocore(m, kind):
+    rng = np.random.default_rng(2 + hash((m, kind)) % 2**32)
+    ref = np.ones(m)
+    for n in (1, 2, 5, 12, 40):
+        x = random_set(rng, n, m, kind).astype(np.float32)
+        got = np.asarray(frontier.hv_contributions(x, ref))
+        want = brute_contrib(x, ref, hv=moo_hv if m > 1 else brute_hv)
+        np.testing.assert_allclose(got, want, atol=2e-6)
+        if m > 1 and not np.isnan(x).any():
+            np.testing.assert_allclose(
+                got,
+                moocore.hv_contributions(x.astype(np.float64), ref=ref, ignore_dominated=False),
+                atol=2e-6,
+            )
+
+
+def test_contributions_float64():
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(4)
+        for m in (2, 3):
+            x = random_set(rng, 150, m, "front")
+            got = frontier.hv_contributions(jnp.asarray(x), np.ones(m))
+            assert got.dtype == jnp.float64
+            np.testing.assert_allclose(
+                np.asarray(got),
+                moocore.hv_contributions(x, ref=np.ones(m), ignore_dominated=False),
+                rtol=1e-9,
+                atol=1e-14,
+            )
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_hv_approx_within_four_standard_errors(m):
+    rng = np.random.default_rng(m)
+    x = random_set(rng, 8 if m == 4 else 40, m, "front").astype(np.float32)
+    ref = np.full(m, 1.1)
+    exact = brute_hv(x, ref) if m == 4 else moo_hv(x, ref)
+    for seed in range(3):
+        est = frontier.hv_approx(x, ref, key=jax.random.key(seed), num_samples=2**15)
+        assert float(est.stderr) > 0
+        assert abs(float(est.value) - exact) <= 4 * float(est.stderr)
+
+
+def test_hv_approx_independent_of_batch_size_and_seed_forms():
+    rng = np.random.default_rng(0)
+    x = random_set(rng, 30, 3, "uniform").astype(np.float32)
+    ref = np.ones(3)
+    n = 5 * K.MC_BLOCK + 17  # not a multiple of the block
+    base = frontier.hv_approx(x, ref, key=jax.random.key(9), num_samples=n)
+    for bs in (1, 3):
+        est = frontier.hv_approx(x, ref, key=jax.random.key(9), num_samples=n, batch_size=bs)
+        assert est == base
+    assert frontier.hv_approx(x, ref, key=9, num_samples=n) == base
+    other = frontier.hv_approx(x, ref, key=10, num_samples=n)
+    assert other.value != base.value
+
+
+def test_hv_approx_degenerate_cases():
+    ref = [1.0, 1.0]
+    est = frontier.hv_approx(jnp.array([[2.0, 0.0], [jnp.nan, 0.0]]), ref, key=0)
+    assert float(est.value) == 0.0 and float(est.stderr) == 0.0
+    est = frontier.hv_approx(jnp.array([[0.5, 0.5]]), ref, key=0, num_samples=100)
+    assert float(est.value) == 0.25 and float(est.stderr) == 0.0  # the box is the volume
+
+
+# ----------------------------------------------------------------------------- transforms
+
+
+def test_jit_equals_eager_and_no_recompile():
+    rng = np.random.default_rng(1)
+    ref = np.ones(3, np.float32)
+    x = jnp.asarray(random_set(rng, 16, 3, "ties"), jnp.float32)
+    eager = frontier.hypervolume(x, ref)
+    jitted = jax.jit(lambda p: frontier.hypervolume(p, ref))
+    assert float(jitted(x)) == float(eager)
+    c_eager = frontier.hv_contributions(x, ref)
+    c_jit = jax.jit(lambda p: frontier.hv_contributions(p, ref))(x)
+    np.testing.assert_array_equal(np.asarray(c_eager), np.asarray(c_jit))
+    a_eager = frontier.hv_approx(x, ref, key=1, num_samples=1000)
+    a_jit = jax.jit(lambda p, k: frontier.hv_approx(p, ref, key=k, num_samples=1000))(
+        x, jax.random.key(1)
+    )
+    assert float(a_jit.value) == float(a_eager.value)
+    from frontier._hypervolume import _run
+
+    before = _run._cache_size()
+    frontier.hypervolume(x + 0.01, ref)
+    frontier.hypervolume(x[:13] * 0.5, ref)  # padded to the same 16 rows
+    assert _run._cache_size() == before
+
+
+def test_vmap_equals_loop():
+    rng = np.random.default_rng(2)
+    xs = jnp.asarray(np.stack([random_set(rng, 20, 3, "uniform") for _ in range(4)]),
+                     jnp.float32)
+    ref = jnp.ones(3, jnp.float32)
+    batched = jax.vmap(lambda p: K.hv3(p, ref))(xs)
+    looped = [float(K.hv3(p, ref)) for p in xs]
+    np.testing.assert_allclose(np.asarray(batched), looped, rtol=1e-6)
+
+
+def test_sort_key_is_order_preserving():
+    v = np.array([-np.inf, -3.5, -1e-30, -0.0, 0.0, 1e-30, 2.0, np.inf], np.float32)
+    k = np.asarray(K.sort_key(jnp.asarray(v)))
+    assert np.all(np.diff(k) >= 0) and k[3] == k[4]
+    assert np.all(np.diff(np.delete(k, 3)) > 0)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_errors():
+    x = jnp.ones((3, 4), jnp.float32) * 0.5
+    with pytest.raises(ValueError, match="hv_approx"):
+        frontier.hypervolume(x, np.ones(4))
+    with pytest.raises(ValueError, match="m <= 3"):
+        frontier.hv_contributions(x, np.ones(4))
+    with pytest.raises(ValueError, match=r"shape \(4,\)"):
+        frontier.hypervolume(x, np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        frontier.hypervolume(x[:, :2], [1.0, np.nan])
+    with pytest.raises(TypeError, match="floating"):
+        frontier.hypervolume(np.ones((2, 2), int), [2.0, 2.0])
+    with pytest.raises(ValueError, match=r"\(n, m\)"):
+        frontier.hypervolume(np.ones(3), [2.0, 2.0, 2.0])
+    with pytest.raises(TypeError, match="key"):
+        frontier.hv_approx(x, np.ones(4), key=None)
+    with pytest.raises(ValueError, match="num_samples"):
+        frontier.hv_approx(x, np.ones(4), key=0, num_samples=0)
+    with pytest.raises(ValueError, match="maximise"):
+        frontier.hypervolume(x[:, :2], [1.0, 1.0], maximise=[True, False, True])
