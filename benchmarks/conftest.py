@@ -2,7 +2,8 @@
 
 Each benchmark calls ``record(group, name, benchmark)`` after ``benchmark.pedantic``; at the
 end of the session the medians and their ratios to the named baseline of each group are
-printed and written to ``benchmarks/results/latest-<backend>.json``.
+printed and written to ``benchmarks/results/<backend>-<suite>.json``, one file per suite
+(``bench_sampling``, ...), so running suites separately never overwrites another's results.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 _MEDIANS: dict[str, dict[str, float]] = {}
 _EXTRA: dict[str, dict[str, dict]] = {}
+_SUITE: dict[str, str] = {}  # group -> suite (module) name
 
 
 def device_info() -> dict:
@@ -34,6 +36,7 @@ def record(group: str, name: str, benchmark, **extra) -> None:
     """Store the median of a finished benchmark under ``group``/``name``."""
     stats = benchmark.stats.stats
     _MEDIANS.setdefault(group, {})[name] = float(stats.median)
+    _SUITE[group] = os.path.splitext(os.path.basename(benchmark.fullname.split("::")[0]))[0]
     benchmark.extra_info.update(device_info())
     benchmark.extra_info.update(extra)
     _EXTRA.setdefault(group, {})[name] = dict(extra)
@@ -57,15 +60,17 @@ def pytest_terminal_summary(terminalreporter):
             rate = info.get("items")
             extra = f"  {rate / med:.3g} {info.get('unit', 'items')}/s" if rate else ""
             tr.write_line(f"  {name:<48s} {med * 1e3:10.2f} ms  x{med / base:6.2f}{extra}")
-    out = {
-        "date": datetime.date.today().isoformat(),
-        **device_info(),
-        "medians_s": _MEDIANS,
-        "extra": _EXTRA,
-    }
-    path = os.path.join(os.path.dirname(__file__), "results",
-                        f"latest-{jax.default_backend()}.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as fh:
-        json.dump(out, fh, indent=1, sort_keys=True)
-    tr.write_line(f"written: {path}")
+    for suite in sorted(set(_SUITE.values())):
+        groups = [g for g in _MEDIANS if _SUITE[g] == suite]
+        out = {
+            "date": datetime.date.today().isoformat(),
+            **device_info(),
+            "medians_s": {g: _MEDIANS[g] for g in groups},
+            "extra": {g: _EXTRA[g] for g in groups},
+        }
+        path = os.path.join(os.path.dirname(__file__), "results",
+                            f"{jax.default_backend()}-{suite}.json")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as fh:
+            json.dump(out, fh, indent=1, sort_keys=True)
+        tr.write_line(f"written: {path}")
