@@ -1,5 +1,14 @@
 """frontier: Monte Carlo and Pareto analysis of inference scaling on JAX."""
 
+from ._dominance import (
+    crowding_distance,
+    filter_dominated,
+    is_nondominated,
+    is_nondominated_batch,
+    pareto_probability,
+    pareto_rank,
+    pareto_rank_batch,
+)
 from ._hypervolume import HVEstimate, hv_approx, hv_contributions, hypervolume
 from ._knee import Knee, KneeMethod, knee, soft_knee
 from ._models import Model, ModelFileError, catalog, load_models
@@ -28,6 +37,9 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     # operating points
     "Budget", "Constraint", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study",
     "budget_grid", "optimize", "parse_slo",
+    # dominance
+    "crowding_distance", "filter_dominated", "is_nondominated", "is_nondominated_batch",
+    "pareto_probability", "pareto_rank", "pareto_rank_batch",
     # hypervolume and knees
     "HVEstimate", "hv_approx", "hv_contributions", "hypervolume",
     "Knee", "KneeMethod", "knee", "soft_knee",
