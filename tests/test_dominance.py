@@ -337,7 +337,7 @@ def test_filter_dominated_rows_and_tracing():
     x = np.array([[1.0, 4.0], [2.0, 2.0], [3.0, 3.0], [2.0, 2.0]], np.float32)
     np.testing.assert_array_equal(frontier.filter_dominated(x), x[[0, 1]])
     np.testing.assert_array_equal(frontier.filter_dominated(x, keep_weakly=True), x[[0, 1, 3]])
-    np.testing.assert_array_equal(frontier.filter_dominated(x, maximise=True), x[[2]])
+    np.testing.assert_array_equal(frontier.filter_dominated(x, maximise=True), x[[0, 2]])
     with pytest.raises(TypeError, match="data-dependent"):
         jax.jit(frontier.filter_dominated)(x)
 
