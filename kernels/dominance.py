@@ -12,7 +12,8 @@ kernel         algorithm                                   cost (time, memory)
 ``*_dense``    all pairs at once                           ``O(n^2 m)``, fused (ranks:
                                                            ``O(n^2)`` matrix)
 ``*_blocked``  all pairs in tiles, fixed trip counts (GPU)  ``O(n^2 m)``, ``O(n * block)``
-``*_sweep``    lexicographic sort (``m <= 2``)             ``O(n log n)``, ``O(n)``
+``*_sweep``    one sort: lexicographic (``m <= 2``), or    ``O(n log n)``, ``O(n)`` (``m <= 2``)
+               by sum then pivot sweep (``m >= 3``)
 ``*_filter``   elimination rounds + exact pivot sweep      ``~O(n)`` typical, ``O(n^2 m)`` worst
 =============  ==========================================  ====================================
 
@@ -76,6 +77,22 @@ def _removes(p, pi, t, ti, keep_weakly):
             return le & lt
         return le & (lt | (pi[:, None] < ti[None, :]))
     return le & (lt | (~keep_weakly & (pi[:, None] < ti[None, :])))
+
+
+def _removed_by(p, pi, t, ti, keep_weakly, sub: int = 32):
+    """``(b,)``: some row of ``p`` removes the row of ``t``. Pivots are reduced in groups of
+    ``sub`` inside a loop: XLA on CPU splits long boolean reductions into a materialised
+    tree (``reduce-window``), which is several times slower per pair."""
+    k = p.shape[0]
+    if k <= sub or k % sub:
+        return jnp.any(_removes(p, pi, t, ti, keep_weakly), axis=0)
+
+    def body(i, dead):
+        ps = lax.dynamic_slice_in_dim(p, i * sub, sub)
+        ps_i = lax.dynamic_slice_in_dim(pi, i * sub, sub)
+        return dead | jnp.any(_removes(ps, ps_i, t, ti, keep_weakly), axis=0)
+
+    return lax.fori_loop(0, k // sub, body, jnp.zeros((t.shape[0],), bool))
 
 
 def _valid(x):
@@ -162,14 +179,32 @@ def _runs(s_bad, s1, s2):
     return is_new, leader
 
 
+def _sum_order(x, pad: int):
+    """Row indices sorted by a monotone key (sum of objectives clipped to a finite range, so
+    ``-inf + inf`` cannot give NaN), NaN rows last; ``pad`` entries of slack (index ``n``)."""
+    n, m = x.shape
+    big = jnp.finfo(x.dtype).max / (2 * m)
+    key = jnp.sum(jnp.clip(x, -big, big), axis=1)
+    key = jnp.where(_valid(x), key, jnp.asarray(jnp.inf, x.dtype))
+    _, order = lax.sort((key, lax.iota(_I32, n)), num_keys=1, is_stable=True)
+    return jnp.concatenate([order, jnp.full((pad,), n, _I32)])
+
+
 @jax.jit
 def nondominated_sweep(x, keep_weakly=False):
-    """Non-dominated mask for ``m <= 2`` by a lexicographic sort and a running minimum.
+    """Non-dominated mask by one sort and a sweep.
 
-    ``O(n log n)``. After a stable sort by ``(f1, f2)``, a row is kept iff its ``f2`` is
-    strictly below every earlier ``f2``. ``m == 1`` is treated as ``(f1, 0)``.
+    ``m <= 2``: ``O(n log n)``. After a stable sort by ``(f1, f2)``, a row is kept iff its
+    ``f2`` is strictly below every earlier ``f2``. ``m == 1`` is treated as ``(f1, 0)``.
+    ``m >= 3``: sort-filter-skyline: rows are sorted by the sum of their (clipped) objectives,
+    a monotone key, so dominators come first, then resolved by the exact pivot sweep of the
+    ``"filter"`` method (no elimination rounds).
     """
     n, m = x.shape
+    if m >= 3:
+        cfg = _filter_config(m, 0, 0, 0, 0, 1, 1024, 128)
+        order = _sum_order(x, cfg["pad"])
+        return _exact_pass(x, order, jnp.int32(n), keep_weakly, cfg)
     if m == 1:
         x = jnp.concatenate([x, jnp.zeros_like(x)], axis=1)
     s_bad, s1, s2, perm = _sort_lex2(x)
@@ -297,8 +332,10 @@ def _choose_pivots(x, order, count, sample_size: int, num_pivots: int):
     vs = _valid(xs)
     front = vs & ~jnp.any(_removes(xs, ids, xs, ids, True), axis=0)
     rank = jnp.cumsum(front.astype(_I32)) - 1
-    slots = jnp.full((s,), s, _I32).at[jnp.where(front, rank, s)].set(
-        lax.iota(_I32, s), mode="drop", unique_indices=True
+    slots = (
+        jnp.full((s,), s, _I32)
+        .at[jnp.where(front, rank, s)]
+        .set(lax.iota(_I32, s), mode="drop", unique_indices=True)
     )
     k = num_pivots
     want = (lax.iota(_I32, k) * jnp.maximum(rank[-1] + 1, 1)) // k
@@ -403,7 +440,7 @@ def _exact_pass(x, order, count, keep_weakly, cfg):
             ids = lax.dynamic_slice(out, (j * b,), (b,))
             ids = jnp.where(pos < count, ids, n)
             t = _take_rows(x, ids)
-            live = _valid(t) & ~jnp.any(_removes(p, pi, t, ids, keep_weakly), axis=0)
+            live = _valid(t) & ~_removed_by(p, pi, t, ids, keep_weakly)
             out, kept = _append(out, kept, ids, live)
             return out, kept, done + jnp.sum(live & (pos < ptr + k), dtype=_I32)
 
@@ -426,16 +463,22 @@ _FILTER_STATIC = (
 )
 
 
-def _filter_config(m, sample_size, num_pivots, grid_size, max_rounds, round_block, block_size,
-                   chunk_size):
+def _filter_config(
+    m, sample_size, num_pivots, grid_size, max_rounds, round_block, block_size, chunk_size
+):
     if m not in (2, 3):
         grid_size = 0
     elif grid_size < 0:
         grid_size = 1024 if m == 2 else 64
     return dict(
-        sample_size=sample_size, num_pivots=num_pivots, grid_size=grid_size,
-        max_rounds=max_rounds, round_block=round_block, block_size=block_size,
-        chunk_size=chunk_size, pad=max(round_block, block_size, chunk_size),
+        sample_size=sample_size,
+        num_pivots=num_pivots,
+        grid_size=grid_size,
+        max_rounds=max_rounds,
+        round_block=round_block,
+        block_size=block_size,
+        chunk_size=chunk_size,
+        pad=max(round_block, block_size, chunk_size),
     )
 
 
@@ -457,7 +500,7 @@ def nondominated_filter(
     max_rounds: int = 4,
     round_block: int = 16384,
     block_size: int = 1024,
-    chunk_size: int = 32,
+    chunk_size: int = 128,
 ):
     """Non-dominated mask: cheap elimination rounds, then block nested loops on the survivors.
 
@@ -479,7 +522,13 @@ def nondominated_filter(
     ``O(n^2 m)``.
     """
     cfg = _filter_config(
-        x.shape[1], sample_size, num_pivots, grid_size, max_rounds, round_block, block_size,
+        x.shape[1],
+        sample_size,
+        num_pivots,
+        grid_size,
+        max_rounds,
+        round_block,
+        block_size,
         chunk_size,
     )
     n = x.shape[0]
@@ -519,9 +568,7 @@ def pareto_rank_dense(x):
         count = count - jnp.sum(dom & front[:, None], axis=0, dtype=_I32)
         return rank, active & ~front, count, k + 1
 
-    rank, _, _, k = lax.while_loop(
-        cond, body, (jnp.zeros((n,), _I32), valid, count, jnp.int32(0))
-    )
+    rank, _, _, k = lax.while_loop(cond, body, (jnp.zeros((n,), _I32), valid, count, jnp.int32(0)))
     return _finish_ranks(rank, valid, k)
 
 
@@ -559,31 +606,14 @@ def pareto_rank_blocked(x, *, block_size: int = 512):
     return _peel(x, partial(nondominated_blocked, keep_weakly=True, block_size=block_size))
 
 
-@partial(jax.jit, static_argnames=_FILTER_STATIC)
-def pareto_rank_filter(
-    x,
-    *,
-    sample_size: int = 1024,
-    num_pivots: int = 32,
-    grid_size: int = -1,
-    max_rounds: int = 4,
-    round_block: int = 16384,
-    block_size: int = 1024,
-    chunk_size: int = 32,
-):
-    """Pareto ranks by peeling fronts found with the machinery of :func:`nondominated_filter`.
-
-    The rows not ranked yet stay compacted, so peeling a front costs
-    ``O(remaining + survivors * front * m)`` rather than ``O(n)`` passes over all rows.
-    """
-    n, m = x.shape
-    cfg = _filter_config(
-        m, sample_size, num_pivots, grid_size, max_rounds, round_block, block_size, chunk_size
-    )
+def _peel_sorted(x, rest, left, cfg):
+    """Ranks by peeling: the live rows ``rest[:left]`` stay compacted (in their order); each
+    front is found by the elimination rounds (if ``cfg`` asks for any) and the exact pass.
+    Peeling a front costs ``O(remaining + survivors * front * m)``."""
+    n = x.shape[0]
     valid = _valid(x)
-    b = min(round_block, n)
+    b = min(cfg["round_block"], n)
     lane = lax.iota(_I32, b)
-    rest, left = _live_rows(x, cfg["pad"])
 
     def cond(state):
         _, _, left, _ = state
@@ -591,7 +621,10 @@ def pareto_rank_filter(
 
     def body(state):
         rank, rest, left, k = state
-        order, count = _rounds(x, rest, left, cfg)
+        if cfg["max_rounds"]:
+            order, count = _rounds(x, rest, left, cfg)
+        else:
+            order, count = rest, left
         front = _exact_pass(x, order, count, True, cfg)
         rank = jnp.where(front, k, rank)
 
@@ -604,23 +637,60 @@ def pareto_rank_filter(
         rest, left = lax.fori_loop(0, (left + b - 1) // b, drop, (rest, jnp.int32(0)))
         return rank, rest, left, k + 1
 
-    rank, _, _, k = lax.while_loop(cond, body, (jnp.zeros((n,), _I32), rest, left, jnp.int32(0)))
+    init = (jnp.zeros((n,), _I32), rest, left, jnp.int32(0))
+    rank, _, _, k = lax.while_loop(cond, body, init)
     return _finish_ranks(rank, valid, k)
+
+
+@partial(jax.jit, static_argnames=_FILTER_STATIC)
+def pareto_rank_filter(
+    x,
+    *,
+    sample_size: int = 1024,
+    num_pivots: int = 32,
+    grid_size: int = -1,
+    max_rounds: int = 4,
+    round_block: int = 16384,
+    block_size: int = 1024,
+    chunk_size: int = 128,
+):
+    """Pareto ranks by peeling fronts found with the machinery of :func:`nondominated_filter`.
+
+    The rows not ranked yet stay compacted, so peeling a front costs
+    ``O(remaining + survivors * front * m)`` rather than ``O(n)`` passes over all rows.
+    """
+    cfg = _filter_config(
+        x.shape[1],
+        sample_size,
+        num_pivots,
+        grid_size,
+        max_rounds,
+        round_block,
+        block_size,
+        chunk_size,
+    )
+    rest, left = _live_rows(x, cfg["pad"])
+    return _peel_sorted(x, rest, left, cfg)
 
 
 @partial(jax.jit, static_argnames=("block_size",))
 def pareto_rank_sweep(x, *, block_size: int = 64):
-    """Pareto ranks for ``m <= 2`` in ``O(n log n + n * block)``.
+    """Pareto ranks by one sort and a sweep; ``O(n log n + n * block)`` for ``m <= 2``.
 
     Rows are sorted by ``(f1, f2)``; identical rows share the rank of their first copy. For
     the distinct rows, the front ``k`` keeps its smallest ``f2`` so far (its *tail*; tails are
     non-decreasing in ``k``) and an earlier row dominates a later one iff its ``f2`` is not
     larger. Blocks of sorted rows get a lower bound from a binary search over the tails, then
     the dependencies inside the block are resolved in a sequential pass of ``block`` steps.
-    ``m == 1`` gives dense ranks of the values.
+    ``m == 1`` gives dense ranks of the values. ``m >= 3``: rows are sorted once by the sum of
+    their objectives and fronts are peeled with the exact pivot sweep of :func:`_exact_pass`
+    (the order survives the compactions, so pivots always come in sum order).
     """
     n, m = x.shape
     valid = _valid(x)
+    if m >= 3:
+        cfg = _filter_config(m, 0, 0, 0, 0, 1024, 1024, 128)
+        return _peel_sorted(x, _sum_order(x, cfg["pad"]), jnp.sum(valid, dtype=_I32), cfg)
     if m == 1:
         x = jnp.concatenate([x, jnp.zeros_like(x)], axis=1)
     s_bad, s1, s2, perm = _sort_lex2(x)

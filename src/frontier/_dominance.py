@@ -56,6 +56,9 @@ _METHODS = ("auto", "dense", "blocked", "sweep", "filter")
 # Sizes up to which the O(n^2) dense kernel beats the others ("auto"), per backend.
 _DENSE_MAX = {"cpu": 256}
 _DENSE_MAX_ACCEL = 4096
+# CPU, m >= 3: ranks by the sum-sorted peel ("sorted", internal) up to this size, then by the
+# filter (measured crossover).
+_RANK_SWEEP_MAX = 32768
 # Batched calls: per-set size up to which "auto" vmaps the dense kernel.
 _BATCH_DENSE_MAX = 1024
 
@@ -74,11 +77,11 @@ _DOC = {
     "method": """method : {"auto", "dense", "blocked", "sweep", "filter"}, default "auto"
         Algorithm; all give identical results. ``"dense"``: all pairs at once, ``O(n^2)``
         memory, best for small ``n``. ``"blocked"``: all pairs in tiles, ``O(n^2 m)`` time,
-        ``O(n)`` memory, no data-dependent control flow (GPU). ``"sweep"``: sort-based,
-        ``O(n log n)``, ``m <= 2`` only. ``"filter"``: cheap ``O(n)`` elimination rounds
-        (pivot points and a grid of prefix minima) then an exact block-nested-loops pass over
-        the survivors; the fastest on CPU for large ``n``. ``"auto"`` picks from the backend,
-        ``n`` and ``m`` (outside ``jit``).""",
+        ``O(n)`` memory, no data-dependent control flow (GPU). ``"sweep"``: lexicographic
+        sort and running minimum, ``O(n log n)``, ``m <= 2`` only. ``"filter"``: cheap
+        ``O(n)`` elimination rounds (pivot points and a grid of prefix minima), then an exact
+        blocked pivot sweep over the survivors; the fastest on CPU for large ``n``.
+        ``"auto"`` picks from the backend, ``n`` and ``m`` (outside ``jit``).""",
 }
 
 
@@ -137,7 +140,9 @@ def _rank_method(method: str, n: int, m: int) -> str:
         return "dense" if n <= 128 else "sweep"
     if _accel():
         return "dense" if n <= _DENSE_MAX_ACCEL else "blocked"
-    return "dense" if n <= _DENSE_MAX["cpu"] else "filter"
+    if n <= _DENSE_MAX["cpu"]:
+        return "dense"
+    return "sorted" if n <= _RANK_SWEEP_MAX else "filter"
 
 
 def _batch_method(method: str, n: int, m: int, rank: bool) -> str:
@@ -158,6 +163,7 @@ _RANK_KERNELS = {
     "dense": _k.pareto_rank_dense,
     "blocked": _k.pareto_rank_blocked,
     "sweep": _k.pareto_rank_sweep,
+    "sorted": _k.pareto_rank_sweep,  # internal: the m >= 3 path of the sweep kernel
     "filter": _k.pareto_rank_filter,
 }
 
@@ -358,12 +364,17 @@ def pareto_rank(
 
     Notes
     -----
-    ``"sweep"`` (``m <= 2``, the ``"auto"`` choice there) sorts once and resolves the fronts in
-    ``O(n log n + n * 64)``. The other methods peel one front at a time: ``"dense"`` keeps the
-    ``(n, n)`` dominance matrix (``O(n^2)`` memory), ``"blocked"`` recomputes it in tiles,
-    ``"filter"`` (CPU default for ``n > 256``, ``m >= 3``) finds each front with the
-    elimination rounds of :func:`is_nondominated` on the rows not ranked yet. Not
-    differentiable.
+    For ``m <= 2``, ``"sweep"`` (the ``"auto"`` choice above 128 points) sorts once and
+    resolves all fronts in ``O(n log n + n * 64)``. For ``m >= 3`` every method peels one
+    front at a time: ``"dense"`` keeps the ``(n, n)`` dominance matrix (``O(n^2)`` memory),
+    ``"blocked"`` recomputes it in tiles, ``"filter"`` finds each front with the elimination
+    rounds of :func:`is_nondominated` and an exact pivot sweep over the rows not ranked yet.
+    On CPU ``"auto"`` uses ``"dense"`` up to 256 points, then (up to 32768 points) the same
+    pivot sweep without elimination rounds over rows sorted once by the sum of their
+    objectives (sort-filter-skyline), and ``"filter"`` above. Peeling costs
+    about ``O(remaining + survivors * front)`` per front, so sets with many large fronts are
+    slow: at ``n = 1e5``, ``m = 3`` this is several times slower than moocore's
+    ``pareto_rank`` (see ``benchmarks/bench_dominance.py``). Not differentiable.
 
     Examples
     --------
@@ -595,9 +606,7 @@ def pareto_probability(
     >>> frontier.pareto_probability(sets)
     Array([1. , 0.5, 0.5], dtype=float32)
     """
-    mask = is_nondominated_batch(
-        points, maximise=maximise, keep_weakly=keep_weakly, method=method
-    )
+    mask = is_nondominated_batch(points, maximise=maximise, keep_weakly=keep_weakly, method=method)
     dtype = as_points(points, batched=True).dtype
     n = mask.shape[-1]
     return jnp.mean(mask.reshape(-1, n).astype(dtype), axis=0)
