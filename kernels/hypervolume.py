@@ -25,11 +25,14 @@ floats (:func:`sort_key`) and recover ranks with ``searchsorted`` plus a tie cou
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 from jax import lax
+
+from .dominance import _prefix_count, nondominated_filter, sort_key
 
 __all__ = [
     "MC_BLOCK",
@@ -57,29 +60,6 @@ def _get(a: jax.Array, i: jax.Array) -> jax.Array:
 
 def _put(a: jax.Array, i: jax.Array, v: jax.Array) -> jax.Array:
     return lax.dynamic_update_index_in_dim(a, v, i, 0)
-
-
-def _int_type(dtype) -> jnp.dtype:
-    return jnp.dtype(jnp.int64) if jnp.dtype(dtype).itemsize == 8 else jnp.dtype(jnp.int32)
-
-
-def sort_key(x: jax.Array) -> jax.Array:
-    """Order-preserving integer image of a float array (``int32`` for ``float32``).
-
-    ``a < b`` iff ``sort_key(a) < sort_key(b)`` for non-NaN floats; ``-0.0`` and ``0.0`` map
-    to the same key.
-
-    Examples
-    --------
-    >>> import jax.numpy as jnp
-    >>> k = sort_key(jnp.array([-2.0, -0.0, 0.0, 1.5, jnp.inf]))
-    >>> bool(jnp.all(k[:-1] <= k[1:])), bool(k[1] == k[2])
-    (True, True)
-    """
-    it = _int_type(x.dtype)
-    x = jnp.where(x == 0, jnp.zeros_like(x), x)
-    bits = lax.bitcast_convert_type(x, it)
-    return jnp.where(bits < 0, bits ^ jnp.array(jnp.iinfo(it).max, it), bits)
 
 
 def _from_key(k: jax.Array, dtype) -> jax.Array:
@@ -113,6 +93,19 @@ def _clip_to_ref(points: jax.Array, ref: jax.Array) -> tuple[jax.Array, jax.Arra
     return jnp.where(valid[:, None], points, ref[None, :]), valid
 
 
+def _unbounded(points: jax.Array, ref: jax.Array) -> jax.Array:
+    """True when some row that strictly dominates ``ref`` has a ``-inf`` coordinate, or
+    some row does and ``ref`` has a ``+inf`` coordinate: the volume is then infinite (and the
+    sweeps would give ``inf * 0 = NaN``)."""
+    valid = jnp.all(points < ref[None, :], axis=1)
+    neg = jnp.any(valid & jnp.any(points == -jnp.inf, axis=1))
+    return neg | (jnp.any(valid) & jnp.any(ref == jnp.inf))
+
+
+def _volume(value: jax.Array, points: jax.Array, ref: jax.Array) -> jax.Array:
+    return jnp.where(_unbounded(points, ref), jnp.asarray(jnp.inf, value.dtype), value)
+
+
 # ----------------------------------------------------------------------------- exact HV
 
 
@@ -128,8 +121,9 @@ def hv1(points: jax.Array, ref: jax.Array) -> jax.Array:
     """
     if points.shape[0] == 0:
         return jnp.zeros((), points.dtype)
-    p, _ = _clip_to_ref(points, ref)
-    return ref[0] - jnp.min(p[:, 0])
+    p, valid = _clip_to_ref(points, ref)
+    value = jnp.where(jnp.any(valid), ref[0] - jnp.min(p[:, 0]), 0)
+    return _volume(value, points, ref)
 
 
 @jax.jit
@@ -159,7 +153,8 @@ def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     height = jnp.minimum(lax.cummin(best), ref[1])
     xs = _from_key(sk, p.dtype)
     width = jnp.concatenate([xs[1:], ref[:1]]) - xs
-    return jnp.sum(width * (ref[1] - height))
+    area = width * (ref[1] - height)
+    return _volume(jnp.sum(jnp.where(width > 0, area, 0)), points, ref)
 
 
 def _hv3_prepare(p: jax.Array):
@@ -225,35 +220,55 @@ def _left_neighbours(xl: jax.Array, xr: jax.Array, ys: jax.Array, head: int) -> 
     return lax.while_loop(lambda c: c[0] < n, body, init)[5]
 
 
-@jax.jit
-def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
-    """Exact 3-D hypervolume of ``(n, 3)`` minimised points, ``O(n log n)``.
+#: Row count above which :func:`hv3` runs :func:`_prefilter` before the sweep.
+PREFILTER_MIN = 256
 
-    The dimension sweep (HV3D): visit the points by increasing ``z``, keep the ``(x, y)``
-    staircase of the points seen so far as a linked list in ``x`` order, and add
-    ``(ref_z - z_t) * dA_t`` where ``dA_t`` is the area that point ``t`` adds to the
-    staircase. Points it dominates in ``(x, y)`` are unlinked while ``dA_t`` is summed.
 
-    Mapping onto XLA: (1) two integer sorts give the z order and unique ``x`` slots;
-    (2) :func:`_left_neighbours` finds every point's staircase left neighbour with a Fenwick
-    tree of prefix minima (one flat loop, ``O(n log n)``); (3) one flat ``while_loop`` walks
-    the linked list (``O(n)`` iterations in all, each removal happens once) and accumulates
-    the volume with Kahan summation. All loop bodies are scalar and update their buffers in
-    place (writes before reads, see :func:`_ranks`). Ties in any coordinate and duplicated
-    points are exact: a point weakly dominated in ``(x, y)`` by an earlier one adds nothing.
+def _prefilter(p: jax.Array, ref: jax.Array, valid: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Move the rows that can add volume to the front; the others become ``ref``.
 
-    Examples
-    --------
-    >>> import jax.numpy as jnp
-    >>> pts = jnp.array([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]])
-    >>> float(hv3(pts, jnp.array([1.0, 1.0, 1.0])))
-    0.5
+    Pivots are the minimisers of 15 weighted sums of the objectives scaled to
+    ``[ideal, ref]`` (weights on a simplex grid: each minimiser lies on or next to the
+    front). A row weakly dominated by a pivot other than itself, or by an identical pivot
+    earlier in the input, adds nothing to the volume: its box lies inside the pivot's, and the
+    pivot, or a row that removes the pivot, stays (the relation is a strict order, so
+    chains end at a kept row). On uniform random points in the unit cube, ~2% of 10^4 rows
+    survive; on a front, all do. ``O(n)``; returns the compacted rows (kept rows first, in
+    input order, then copies of ``ref``) and the number kept.
     """
-    n = points.shape[0]
-    dt = points.dtype
-    if n == 0:
-        return jnp.zeros((), dt)
-    p, _ = _clip_to_ref(points, ref)
+    n, m = p.shape
+    idx = jnp.arange(n, dtype=jnp.int32)
+    lo = jnp.min(jnp.where(valid[:, None], p, ref[None, :]), axis=0)
+    span = jnp.where(ref > lo, ref - lo, 1)
+    cols = [jnp.where(valid, (p[:, j] - lo[j]) / span[j], jnp.inf) for j in range(m)]
+    g = 4
+    removed = jnp.zeros(n, bool)
+    # One flat reduction per weight and per pivot: XLA's CPU argmin, and reductions along an
+    # axis of a 2-D array, are several times slower here.
+    for w in itertools.product(range(g + 1), repeat=m):
+        if sum(w) != g:
+            continue
+        score = sum(wj * c for wj, c in zip(w, cols, strict=True) if wj)
+        score = jnp.where(jnp.isnan(score), jnp.inf, score)
+        i = jnp.min(jnp.where(score == jnp.min(score), idx, n - 1))
+        pv = p[i]
+        le = None
+        lt = None
+        for j in range(m):
+            a, b = pv[j] <= p[:, j], pv[j] < p[:, j]
+            le = a if le is None else le & a
+            lt = b if lt is None else lt | b
+        removed = removed | (le & (lt | (i < idx)))
+    keep = valid & ~removed
+    dest = jnp.where(keep, _prefix_count(keep) - 1, n)
+    out = jnp.broadcast_to(ref, p.shape).at[dest].set(p, mode="drop", unique_indices=True)
+    return out, jnp.sum(keep, dtype=jnp.int32)
+
+
+def _hv3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
+    """The HV3D sweep of :func:`hv3` on rows already clipped to ``ref`` (``n >= 1``)."""
+    n = p.shape[0]
+    dt = p.dtype
     rx, ry, rz = ref[0], ref[1], ref[2]
     xl, xr, xs, ys, zs = _hv3_prepare(p)
     head, tail = n, n + 1
@@ -298,6 +313,52 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
     i32 = partial(jnp.asarray, dtype=jnp.int32)
     init = (i32(0), jnp.array(False), i32(head), i32(tail), zero, zero, zero, zero, zero, nxt)
     return lax.while_loop(lambda c: c[0] < n, body, init)[7]
+
+
+
+
+@jax.jit
+def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
+    """Exact 3-D hypervolume of ``(n, 3)`` minimised points, ``O(n log n)``.
+
+    The dimension sweep (HV3D): visit the points by increasing ``z``, keep the ``(x, y)``
+    staircase of the points seen so far as a linked list in ``x`` order, and add
+    ``(ref_z - z_t) * dA_t`` where ``dA_t`` is the area that point ``t`` adds to the
+    staircase. Points it dominates in ``(x, y)`` are unlinked while ``dA_t`` is summed.
+
+    Mapping onto XLA: (0) for ``n > PREFILTER_MIN`` rows, :func:`_prefilter` drops rows
+    weakly dominated by a few pivot rows and the sweep runs on the survivors, padded to
+    ``n // 16`` rows when they fit (``lax.switch`` between two compiled sizes); (1) two
+    integer sorts give the z order and unique ``x`` slots;
+    (2) :func:`_left_neighbours` finds every point's staircase left neighbour with a Fenwick
+    tree of prefix minima (one flat loop, ``O(n log n)``); (3) one flat ``while_loop`` walks
+    the linked list (``O(n)`` iterations in all, each removal happens once) and accumulates
+    the volume with Kahan summation. All loop bodies are scalar and update their buffers in
+    place (writes before reads, see :func:`_ranks`). Ties in any coordinate and duplicated
+    points are exact: a point weakly dominated in ``(x, y)`` by an earlier one adds nothing.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> pts = jnp.array([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]])
+    >>> float(hv3(pts, jnp.array([1.0, 1.0, 1.0])))
+    0.5
+    """
+    n = points.shape[0]
+    if n == 0:
+        return jnp.zeros((), points.dtype)
+    p, valid = _clip_to_ref(points, ref)
+    if n <= PREFILTER_MIN:
+        return _volume(_hv3_sweep(p, ref), points, ref)
+    p, count = _prefilter(p, ref, valid)
+    small = -(-n // 256) * 16  # n / 16 rounded up to a multiple of 16
+    value = lax.cond(
+        count <= small,
+        lambda q: _hv3_sweep(q[:small], ref),
+        lambda q: _hv3_sweep(q, ref),
+        p,
+    )
+    return _volume(value, points, ref)
 
 
 # ----------------------------------------------------------------------------- contributions
@@ -375,9 +436,14 @@ def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
 def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 3-D contributions: ``box(p_k) - HV({max(p_j, p_k) : j != k})`` for each ``k``.
 
-    Each term is one :func:`hv3` call on the other points clipped into ``p_k``'s box, mapped
-    sequentially over ``k``: ``O(n^2 log n)`` time, ``O(n)`` memory (about 0.3 s for
-    ``n = 1000`` on a 2-core CPU).
+    Only rows on the front (``keep_weakly=True``) can contribute; the others get 0. For
+    ``n > PREFILTER_MIN`` the front rows are found with
+    :func:`frontier.kernels.dominance.nondominated_filter` and listed first, and one
+    :func:`hv3` call per front row (on all the other rows clipped into its box, most of
+    which :func:`hv3`'s pre-filter drops) is mapped sequentially: ``O(F n)`` plus ``F`` small
+    sweeps for a front of ``F`` rows, ``O(n)`` memory. The map runs over ``n // 16`` slots
+    when the front fits, else over all ``n`` rows (``O(n^2 log n)`` when every row is on the
+    front).
 
     Examples
     --------
@@ -387,18 +453,36 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     [0.125, 0.125, 0.125]
     """
     n = points.shape[0]
+    dt = points.dtype
     if n == 0:
-        return jnp.zeros((0,), points.dtype)
+        return jnp.zeros((0,), dt)
     p, valid = _clip_to_ref(points, ref)
-    idx = jnp.arange(n)
+    idx = jnp.arange(n, dtype=jnp.int32)
 
     def one(k):
-        pk = p[k]
-        q = jnp.where((idx == k)[:, None], ref[None, :], jnp.maximum(p, pk[None, :]))
-        return jnp.prod(ref - pk) - hv3(q, ref)
+        kk = jnp.minimum(k, n - 1)
+        pk = p[kk]
+        q = jnp.where((idx == kk)[:, None], ref[None, :], jnp.maximum(p, pk[None, :]))
+        value = jnp.prod(ref - pk) - hv3(q, ref)
+        return jnp.where(k < n, value, jnp.zeros((), dt))
 
-    out = lax.map(one, idx)
-    return jnp.where(valid, jnp.maximum(out, 0), jnp.zeros_like(out))
+    if n <= PREFILTER_MIN:
+        out = lax.map(one, idx)
+        return jnp.where(valid, jnp.maximum(out, 0), jnp.zeros_like(out))
+    nan_rows = jnp.where(valid[:, None], p, jnp.asarray(jnp.nan, dt))
+    front = nondominated_filter(nan_rows, True)
+    ids = jnp.full(n, n, jnp.int32).at[jnp.where(front, _prefix_count(front) - 1, n)].set(
+        idx, mode="drop", unique_indices=True
+    )
+    small = -(-n // 256) * 16
+    out = lax.cond(
+        jnp.sum(front, dtype=jnp.int32) <= small,
+        lambda i: jnp.concatenate([lax.map(one, i[:small]), jnp.zeros(n - small, dt)]),
+        lambda i: lax.map(one, i),
+        ids,
+    )
+    contrib = jnp.zeros(n, dt).at[ids].set(out, mode="drop", unique_indices=True)
+    return jnp.maximum(contrib, 0)
 
 
 # ----------------------------------------------------------------------------- Monte Carlo
@@ -459,4 +543,5 @@ def hv_mc(
     value = volume * frac
     var = jnp.maximum(frac * (1 - frac), 0) / jnp.asarray(num_samples, dt)
     stderr = volume * jnp.where(var > 0, jnp.sqrt(jnp.where(var > 0, var, 1)), 0)
-    return value, stderr
+    inf = _unbounded(points, ref)
+    return _volume(value, points, ref), jnp.where(inf, jnp.zeros((), dt), stderr)

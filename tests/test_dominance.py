@@ -103,8 +103,8 @@ CASES = [(0, 2), (1, 1), (2, 2), (7, 1), (7, 3), (40, 3), (40, 5), (130, 2)]
 
 
 def _skip(method, m):
-    if method == "sweep" and m > 2:
-        pytest.skip("sweep needs m <= 2")
+    if method == "sweep" and m > 3:
+        pytest.skip("sweep needs m <= 2 (masks) or m <= 3 (ranks)")
 
 
 # ---------------------------------------------------------------- oracle agreement, by method
@@ -117,7 +117,7 @@ def test_matches_brute_force(method, n, m):
     rng = np.random.default_rng(1000 * n + m)
     for kind in KINDS:
         x = random_set(rng, n, m, kind)
-        for kw in (False, True):
+        for kw in (False, True) if method != "sweep" or m <= 2 else ():
             got = frontier.is_nondominated(x, keep_weakly=kw, method=method)
             assert got.dtype == jnp.bool_ and got.shape == (n,)
             np.testing.assert_array_equal(np.asarray(got), brute_nondominated(x, kw), kind)
@@ -315,7 +315,11 @@ def test_validation_errors():
     with pytest.raises(ValueError, match="method"):
         frontier.is_nondominated(x, method="fast")
     with pytest.raises(ValueError, match="m <= 2"):
-        frontier.pareto_rank(x, method="sweep")
+        frontier.is_nondominated(x, method="sweep")
+    with pytest.raises(ValueError, match="m <= 3"):
+        frontier.pareto_rank(np.ones((5, 4)), method="sweep")
+    with pytest.raises(ValueError, match="m <= 3"):
+        frontier.pareto_rank_batch(np.ones((2, 5, 4)), method="sweep")
     with pytest.raises(ValueError, match="maximise"):
         frontier.is_nondominated(x, maximise=[True, False])
     with pytest.raises(TypeError, match="keep_weakly"):
@@ -436,3 +440,72 @@ def test_second_call_does_not_recompile():
     frontier.is_nondominated(x[:200] + 1.0, keep_weakly=True)
     frontier.pareto_rank(x[:201] * 2.0)
     assert _dominance._kernel._cache_size() == before
+
+
+# ------------------------------------------------------------ m == 3 rank sweep, duplicates
+SWEEP3_CONFIGS = {
+    "default": {},
+    "tiny": dict(block_size=8, num_bins=4),  # many blocks: every path of the sweep
+    "bins": dict(block_size=16, num_bins=64),  # bins of one or two rows
+    "overflow": dict(block_size=8, num_bins=16, max_fronts=3),  # falls back to the filter
+}
+
+
+@pytest.mark.parametrize("cfg", list(SWEEP3_CONFIGS), ids=str)
+def test_rank_sweep3_matches_brute_force(cfg):
+    rank = jax.jit(functools.partial(K.pareto_rank_sweep3, **SWEEP3_CONFIGS[cfg]))
+    rng = np.random.default_rng(len(cfg))
+    for kind in KINDS:
+        for n in (1, 9, 70, 257):
+            x = random_set(rng, n, 3, kind)
+            np.testing.assert_array_equal(np.asarray(rank(x)), brute_rank(x), f"{kind} n={n}")
+
+
+def test_rank_sweep3_negative_zero_and_chains():
+    rank = jax.jit(functools.partial(K.pareto_rank_sweep3, block_size=8, num_bins=4))
+    x = np.array([[0.0, 1.0, 2.0], [-0.0, 1.0, 2.0], [-0.0, 0.5, 2.0], [1.0, 1.0, 2.0]])
+    np.testing.assert_array_equal(np.asarray(rank(x.astype(np.float32))), [1, 1, 0, 2])
+    chain = np.repeat(np.arange(40.0)[:, None], 3, axis=1)[::-1].copy()  # one chain, 40 fronts
+    np.testing.assert_array_equal(np.asarray(rank(chain.astype(np.float32))), np.arange(40)[::-1])
+
+
+def test_dedup_rows_groups_identical_rows():
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 3, (30, 3)).astype(np.float32)
+    x = base[rng.integers(0, 30, 500)]
+    x[::17] = np.nan
+    x[5] = [-0.0, 1.0, 2.0]
+    x[6] = [0.0, 1.0, 2.0]
+    slot, rows, count = (np.asarray(a) for a in K.dedup_rows(jnp.asarray(x)))
+    ok = ~np.isnan(x).any(axis=1)
+    assert np.all(slot[~ok] == len(x))
+    distinct = np.unique(x[ok], axis=0)
+    assert count == len(distinct)
+    np.testing.assert_array_equal(rows[slot[ok]], x[ok])  # every row maps to its own values
+    assert np.isnan(rows[count:]).all()
+    first = [int(np.flatnonzero(ok & np.all(x == r, axis=1))[0]) for r in rows[:count]]
+    assert first == sorted(first)  # distinct rows in order of their first copy
+
+
+@pytest.mark.parametrize("data", ["uniform", "few", "curve"])
+def test_rank_dedup_branches_match_inner(data):
+    """No repeats (runs the inner kernel), few distinct rows (ranks n // 8 slots), a noisy
+    rounded curve (more distinct rows than n // 8: ranks all n slots)."""
+    rng = np.random.default_rng(4)
+    n = 4000
+    if data == "uniform":
+        x = rng.random((n, 3))
+    elif data == "few":
+        x = np.round(rng.random((n, 3)), 1)
+    else:
+        t = rng.random(n)
+        x = np.round(np.stack([t, 1 - t, (t - 0.5) ** 2], 1) + 0.03 * rng.normal(size=(n, 3)), 2)
+    x = x.astype(np.float32)
+    x[rng.random(n) < 0.01, 1] = np.nan
+    want = _moocore_rank(x)
+    for inner in (K.pareto_rank_sweep3, K.pareto_rank_filter):
+        rank = jax.jit(functools.partial(K.pareto_rank_dedup, inner=inner))
+        np.testing.assert_array_equal(np.asarray(rank(jnp.asarray(x))), want)
+    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x)), want)
+    two = x[:, :2]
+    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(two)), _moocore_rank(two))

@@ -35,6 +35,15 @@ def test_masks_and_ranks_match_moocore(method, m):
     if method == "sweep" and m > 2:
         with pytest.raises(ValueError, match="sweep"):
             frontier.is_nondominated(np.ones((3, m)), method=method)
+        if m > 3:
+            with pytest.raises(ValueError, match="sweep"):
+                frontier.pareto_rank(np.ones((3, m)), method=method)
+            return
+        rng = np.random.default_rng(m)
+        for _ in range(10):
+            x = rng.integers(0, 4, (int(rng.integers(1, 80)), m)).astype(float)
+            np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x, method=method)),
+                                          moocore.pareto_rank(x))
         return
     rng = np.random.default_rng(m)
     for _ in range(10):

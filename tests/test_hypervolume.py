@@ -350,3 +350,66 @@ def test_errors():
         frontier.hv_approx(x, np.ones(4), key=0, num_samples=0)
     with pytest.raises(ValueError, match="maximise"):
         frontier.hypervolume(x[:, :2], [1.0, 1.0], maximise=[True, False, True])
+
+
+# ------------------------------------------------------------------- large sets: pre-filter
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "curve"])
+def test_hv3_prefilter_paths_match_moocore(kind):
+    """n > PREFILTER_MIN: pivots drop rows, the sweep runs on n // 16 slots or on all rows."""
+    rng = np.random.default_rng(21 + len(kind))
+    for n in (K.PREFILTER_MIN + 1, 1000, 3000):
+        if kind == "curve":  # thin noisy curve, rounded: ties, duplicates, many survivors
+            t = rng.random(n)
+            x = np.stack([t, 1 - t, (t - 0.5) ** 2], 1) + 0.02 * rng.standard_normal((n, 3))
+            x = np.round(x, 2)
+        else:
+            x = random_set(rng, n, 3, kind)
+        x = x.astype(np.float32)
+        for ref in (np.ones(3), np.array([1.1, 0.9, 1.2])):
+            got = float(K.hv3(jnp.asarray(x), jnp.asarray(ref, jnp.float32)))
+            assert got == pytest.approx(moo_hv(x, ref.astype(np.float32)), rel=2e-6, abs=1e-7)
+
+
+def test_hv3_prefilter_keeps_one_copy_of_duplicated_pivots():
+    # every row is a copy of one of three points: pivots remove each other's copies only
+    base = np.array([[0.1, 0.5, 0.5], [0.5, 0.1, 0.5], [0.5, 0.5, 0.1]], np.float32)
+    x = base[np.random.default_rng(0).integers(0, 3, 600)]
+    assert float(K.hv3(jnp.asarray(x), jnp.ones(3))) == pytest.approx(moo_hv(base, np.ones(3)))
+
+
+def test_hvc3_large_matches_moocore_including_rows_only_one_point_covers():
+    rng = np.random.default_rng(5)
+    for n in (300, 1200):
+        x = rng.random((n, 3)).astype(np.float32)
+        # a dominated row covered by one front row only: removing that row exposes it
+        x[0] = [0.01, 0.01, 0.5]
+        x[1] = [0.02, 0.02, 0.6]
+        got = np.asarray(frontier.hv_contributions(x, np.ones(3)))
+        want = moocore.hv_contributions(
+            x.astype(np.float64), ref=np.ones(3), ignore_dominated=False
+        )
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-6)
+        assert got[1] == 0.0
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_infinite_coordinates(m):
+    """-inf in a row that dominates ref: infinite volume; +inf rows never count; ref = -inf
+    leaves nothing; ref = +inf with any row: infinite."""
+    x = np.full((3, m), 0.5, np.float32)
+    x[1] = 0.2
+    x[2, 0] = -np.inf
+    one = np.ones(m, np.float32)
+    assert float(frontier.hypervolume(x, one)) == np.inf
+    assert float(frontier.hypervolume(x[:2], np.full(m, np.inf, np.float32))) == np.inf
+    assert float(frontier.hypervolume(x, np.full(m, -np.inf, np.float32))) == 0.0
+    y = x[:2].copy()
+    y[0, -1] = np.inf  # never strictly dominates a finite ref
+    assert float(frontier.hypervolume(y, one)) == pytest.approx(0.8**m)
+    big = np.concatenate([x[:2]] * 200)
+    big[7, 0] = -np.inf
+    assert float(frontier.hypervolume(big, one)) == np.inf
+    est = frontier.hv_approx(x, one, key=jax.random.key(0), num_samples=256)
+    assert float(est.value) == np.inf and float(est.stderr) == 0.0

@@ -56,9 +56,11 @@ _METHODS = ("auto", "dense", "blocked", "sweep", "filter")
 # Sizes up to which the O(n^2) dense kernel beats the others ("auto"), per backend.
 _DENSE_MAX = {"cpu": 256}
 _DENSE_MAX_ACCEL = 4096
-# CPU, m >= 3: ranks by the sum-sorted peel ("sorted", internal) up to this size, then by the
+# CPU, m >= 4: ranks by the sum-sorted peel ("sorted", internal) up to this size, then by the
 # filter (measured crossover).
 _RANK_SWEEP_MAX = 32768
+# CPU ranks from this size on go through the duplicate test of pareto_rank_dedup.
+_DEDUP_MIN = 4096
 # Batched calls: per-set size up to which "auto" vmaps the dense kernel.
 _BATCH_DENSE_MAX = 1024
 
@@ -105,11 +107,13 @@ def _bucket(n: int) -> int:
     return size
 
 
-def _check_method(method: Any, m: int) -> str:
+def _check_method(method: Any, m: int, *, sweep_max_m: int = 2) -> str:
     if method not in _METHODS:
         raise ValueError(f"`method` must be one of {_METHODS}, got {method!r}")
-    if method == "sweep" and m > 2:
-        raise ValueError(f"method='sweep' needs m <= 2 objectives, got points with m={m}")
+    if method == "sweep" and m > sweep_max_m:
+        raise ValueError(
+            f"method='sweep' needs m <= {sweep_max_m} objectives, got points with m={m}"
+        )
     return method
 
 
@@ -134,23 +138,32 @@ def _nd_method(method: str, n: int, m: int) -> str:
 
 
 def _rank_method(method: str, n: int, m: int) -> str:
+    if method == "sweep" and m == 3:
+        return "sweep3"
     if method != "auto":
         return method
     if m <= 2:
-        return "dense" if n <= 128 else "sweep"
-    if _accel():
+        name = "dense" if n <= 128 else "sweep"
+    elif _accel():
         return "dense" if n <= _DENSE_MAX_ACCEL else "blocked"
-    if n <= _DENSE_MAX["cpu"]:
+    elif n <= _DENSE_MAX["cpu"]:
         return "dense"
-    return "sorted" if n <= _RANK_SWEEP_MAX else "filter"
+    elif m == 3:
+        name = "sweep3"
+    else:
+        name = "sorted" if n <= _RANK_SWEEP_MAX else "filter"
+    # CPU: rank the distinct rows only when a sample shows many repeats (kernel-side test)
+    return f"dedup:{name}" if n >= _DEDUP_MIN and not _accel() else name
 
 
 def _batch_method(method: str, n: int, m: int, rank: bool) -> str:
     if method != "auto":
-        return method
+        return "sweep3" if rank and method == "sweep" and m == 3 else method
     if n <= _BATCH_DENSE_MAX:
         return "dense"
-    return _rank_method(method, n, m) if rank else _nd_method(method, n, m)
+    if rank:  # lax.cond under vmap runs both branches: no deduplication in batches
+        return _rank_method(method, n, m).removeprefix("dedup:")
+    return _nd_method(method, n, m)
 
 
 _ND_KERNELS = {
@@ -163,7 +176,8 @@ _RANK_KERNELS = {
     "dense": _k.pareto_rank_dense,
     "blocked": _k.pareto_rank_blocked,
     "sweep": _k.pareto_rank_sweep,
-    "sorted": _k.pareto_rank_sweep,  # internal: the m >= 3 path of the sweep kernel
+    "sorted": _k.pareto_rank_sweep,  # internal: the m >= 4 path of the sweep kernel
+    "sweep3": _k.pareto_rank_sweep3,  # internal: "sweep" for m == 3
     "filter": _k.pareto_rank_filter,
 }
 
@@ -180,6 +194,8 @@ def _kernel(x, keep_weakly, *, flip, kind, method, batched):
     x = minimised(x, np.asarray(flip, dtype=bool))
     if kind == "nd":
         fn = partial(_ND_KERNELS[method], keep_weakly=keep_weakly)
+    elif method.startswith("dedup:"):
+        fn = partial(_k.pareto_rank_dedup, inner=_RANK_KERNELS[method.removeprefix("dedup:")])
     else:
         fn = _RANK_KERNELS[method]
     if not batched:
@@ -387,7 +403,7 @@ def pareto_rank(
     """
     x, flip = _prepare(points, maximise, batched=False)
     n, m = x.shape
-    method = _rank_method(_check_method(method, m), n, m)
+    method = _rank_method(_check_method(method, m, sweep_max_m=3), n, m)
     if n == 0:
         return jnp.zeros((0,), jnp.int32)
     return _run(x, False, flip=flip, kind="rank", method=method, batched=False)
@@ -557,7 +573,7 @@ def pareto_rank_batch(
     """
     x, flip = _prepare(points, maximise, batched=True)
     n, m = x.shape[-2:]
-    method = _batch_method(_check_method(method, m), n, m, rank=True)
+    method = _batch_method(_check_method(method, m, sweep_max_m=3), n, m, rank=True)
     if n == 0:
         return jnp.zeros(x.shape[:-1], jnp.int32)
     return _run(x, False, flip=flip, kind="rank", method=method, batched=True)
