@@ -3,7 +3,9 @@
 Target (issue "Pareto kernels"): the exact 3-D hypervolume of 10^4 points within 2x of
 moocore on a 2-core CPU. Sizes follow a geometric grid 10^3 .. 10^5 for two kinds of sets:
 ``front`` (every point on the unit sphere's positive orthant, all non-dominated, the hard
-case) and ``random`` (uniform in the cube, ~40 non-dominated points at 10^4).
+case) and ``random`` (uniform in the cube, ~40 non-dominated points at 10^4). Contributions
+are compared with ``moocore.hv_contributions(..., ignore_dominated=False)``, frontier's
+definition.
 
     pytest benchmarks/bench_hypervolume.py
     FRONTIER_BENCH_HV_MAX=10000 pytest benchmarks/bench_hypervolume.py   # quicker
@@ -104,21 +106,25 @@ def test_hv_approx_throughput(benchmark, recorder, impl):
              items=samples, unit="samples", num_samples=samples, **_info(n, m, "front", "mc"))
 
 
-def test_hv_contributions_3d(benchmark, recorder):
-    n = 300
-    x = jnp.asarray(point_set("front", n, 3), jnp.float32)
+HVC_CASES = [("front", 300), ("random", 10_000)]
+
+
+@pytest.mark.parametrize(("kind", "n"), HVC_CASES)
+def test_hv_contributions_3d(benchmark, recorder, kind, n):
+    x = jnp.asarray(point_set(kind, n, 3), jnp.float32)
     _pedantic(benchmark, lambda: frontier.hv_contributions(x, np.full(3, 1.1)), rounds=3)
-    recorder(f"hv_contributions m=3 front n={n}", "frontier", benchmark,
-             **_info(n, 3, "front", "hvc3"))
+    recorder(f"hv_contributions m=3 {kind} n={n}", "frontier", benchmark,
+             **_info(n, 3, kind, "hvc3"))
 
 
-def test_hv_contributions_3d_moocore(benchmark, recorder):
-    n = 300
-    x = point_set("front", n, 3)
-    benchmark.pedantic(lambda: moocore.hv_contributions(x, ref=np.full(3, 1.1)), rounds=3,
-                       warmup_rounds=1, iterations=1)
-    recorder(f"hv_contributions m=3 front n={n}", "moocore", benchmark,
-             **_info(n, 3, "front", "hvc3"))
+@pytest.mark.parametrize(("kind", "n"), HVC_CASES)
+def test_hv_contributions_3d_moocore(benchmark, recorder, kind, n):
+    x = point_set(kind, n, 3)
+    benchmark.pedantic(
+        lambda: moocore.hv_contributions(x, ref=np.full(3, 1.1), ignore_dominated=False),
+        rounds=3, warmup_rounds=1, iterations=1)
+    recorder(f"hv_contributions m=3 {kind} n={n}", "moocore", benchmark,
+             **_info(n, 3, kind, "hvc3"))
 
 
 @pytest.mark.parametrize("method", ["utopia", "chord", "curvature", "paper"])

@@ -15,6 +15,9 @@ kernel         algorithm                                   cost (time, memory)
 ``*_sweep``    one sort: lexicographic (``m <= 2``), or    ``O(n log n)``, ``O(n)`` (``m <= 2``)
                by sum then pivot sweep (``m >= 3``)
 ``*_filter``   elimination rounds + exact pivot sweep      ``~O(n)`` typical, ``O(n^2 m)`` worst
+``*_sweep3``   ranks, ``m == 3``: lexicographic sort, one  ``O(n log n + n (log(fronts)
+               pass in blocks over per-front staircases    log(bins) + n/bins + block))``
+``*_dedup``    ranks of the distinct rows, broadcast       ``O(n)`` + two or three int sorts
 =============  ==========================================  ====================================
 
 Shared semantics (the wrappers document them to users):
@@ -122,8 +125,9 @@ def sort_key(x: jax.Array) -> jax.Array:
     return jnp.where(bits < 0, bits ^ jnp.array(jnp.iinfo(it).max, it), bits)
 
 
-def _radix_order(key):
-    """Stable argsort of an ``int32`` key (as from :func:`sort_key`) by single-array sorts.
+def _radix_order(key, order=None):
+    """Stable argsort of an ``int32`` key (as from :func:`sort_key`) by single-array sorts;
+    with ``order``, the rows ``order`` stably re-sorted by their keys (an LSD step).
 
     LSD radix: each pass sorts one ``int32`` array that packs a digit of the key above the
     current position, so XLA's fast path for one primitive array applies (a sort that
@@ -134,7 +138,7 @@ def _radix_order(key):
     w = 31 - b
     u = lax.bitcast_convert_type(key, jnp.uint32) ^ jnp.uint32(0x80000000)
     lane = lax.iota(_I32, n)
-    cur = lane
+    cur = lane if order is None else order
     shift = 0
     while shift < 32:
         digit = ((u[cur] >> shift) & jnp.uint32((1 << w) - 1)).astype(_I32)
@@ -204,18 +208,77 @@ def nondominated_blocked(x, keep_weakly=False, *, block_size: int = 512):
     return _valid(x) & ~dead
 
 
+def _lex_order(x):
+    """Stable lexicographic order of the rows of ``x`` (NaN rows last): ``(perm, bad)``, with
+    ``bad`` the sorted NaN-row flags (``int32``).
+
+    XLA's CPU sort of several arrays at once is several times slower than a sort of one
+    ``int32`` array, so: an LSD radix sort of the first column's integer keys
+    (:func:`_radix_order`, single-array sorts), then the rows that tie in the first column
+    (few, unless the data are rounded) are re-sorted by every column in one small
+    multi-key sort of at most ``n // 16`` rows; past that, a radix sort by every column.
+    """
+    n, m = x.shape
+    valid = _valid(x)
+    zero = jnp.zeros((), x.dtype)
+    keys = [sort_key(jnp.where(valid, x[:, j], zero)) for j in range(m)]
+    bad = (~valid).astype(_I32)
+    lane = lax.iota(_I32, n)
+
+    if keys[0].dtype != jnp.int32 or n < 32:
+        perm = lax.sort((bad, *keys, lane), num_keys=m + 1, is_stable=True)[-1]
+        return perm, bad[perm]
+    top = jnp.asarray(jnp.iinfo(jnp.int32).max, jnp.int32)  # above every real key
+    k1 = jnp.where(valid, keys[0], top)
+
+    def full(_):  # LSD radix over every column: last column first
+        perm = lane
+        for k in [*keys[1:][::-1], k1]:
+            perm = _radix_order(k, perm)
+        return perm
+
+    perm = _radix_order(k1)
+    if m == 1:
+        return perm, bad[perm]
+    s1 = k1[perm]
+    same = (s1[1:] == s1[:-1]) & (s1[1:] != top)
+    tied = jnp.concatenate([same, jnp.zeros((1,), bool)])
+    tied = tied | jnp.concatenate([jnp.zeros((1,), bool), same])
+    count = jnp.sum(tied, dtype=_I32)
+    cap = max(16, -(-n // 256) * 16)
+
+    def fix(perm):
+        # tied positions form runs of equal first keys; sorting their rows by every key and
+        # writing them back in position order reorders each run in place
+        pos = jnp.full((cap,), n, _I32).at[jnp.where(tied, _prefix_count(tied) - 1, cap)].set(
+            lane, mode="drop"
+        )
+        rows = perm.at[pos].get(mode="fill", fill_value=0)
+        ks = [s1.at[pos].get(mode="fill", fill_value=int(np.iinfo(np.int32).max))]
+        ks += [jnp.where(pos < n, k[rows], top) for k in keys[1:]]
+        new = lax.sort((*ks, rows), num_keys=m, is_stable=True)[-1]
+        return perm.at[pos].set(new, mode="drop")
+
+    perm = lax.cond(
+        count == 0,
+        lambda p: p,
+        lambda p: lax.cond(count <= cap, fix, full, p),
+        perm,
+    )
+    return perm, bad[perm]
+
+
 def _sort_lex2(x):
     """Stable lexicographic sort of ``(n, 2)`` rows: NaN rows last, then by ``(f1, f2)``.
 
     Returns the sorted ``invalid`` key, both sorted columns and the permutation.
     """
-    n = x.shape[0]
-    valid = _valid(x)
+    perm, s_bad = _lex_order(x)
+    ok = s_bad == 0
     zero = jnp.zeros((), x.dtype)
-    f1 = jnp.where(valid, _canon_zero(x[:, 0]), zero)
-    f2 = jnp.where(valid, _canon_zero(x[:, 1]), zero)
-    bad = (~valid).astype(_I32)
-    return lax.sort((bad, f1, f2, lax.iota(_I32, n)), num_keys=3, is_stable=True)
+    f1 = jnp.where(ok, _canon_zero(x[perm, 0]), zero)
+    f2 = jnp.where(ok, _canon_zero(x[perm, 1]), zero)
+    return s_bad, f1, f2, perm
 
 
 def _runs(s_bad, s1, s2):
@@ -723,7 +786,7 @@ def pareto_rank_filter(
 
 
 @partial(jax.jit, static_argnames=("block_size",))
-def pareto_rank_sweep(x, *, block_size: int = 64):
+def pareto_rank_sweep(x, *, block_size: int = 32):
     """Pareto ranks by one sort and a sweep; ``O(n log n + n * block)`` for ``m <= 2``.
 
     Rows are sorted by ``(f1, f2)``; identical rows share the rank of their first copy. For
@@ -822,15 +885,13 @@ def pareto_rank_sweep3(x, *, block_size: int = 0, num_bins: int = 0, max_fronts:
     assert m == 3, "pareto_rank_sweep3 needs m == 3"
     cfg = _rank3_config(n, block_size, num_bins, max_fronts)
     B, G, S, K = cfg["block"], cfg["bins"], cfg["bin_size"], cfg["max_fronts"]
-    valid = _valid(x)
     zero = jnp.zeros((), x.dtype)
-    # Integer images of the values (order-preserving, -0.0 == 0.0): they sort faster, and
-    # their maximum is above every real value's key, so it marks "empty" even next to +inf.
-    cols = [sort_key(jnp.where(valid, x[:, j], zero)) for j in range(3)]
-    it = cols[0].dtype
+    perm, s_bad = _lex_order(x)
+    # Integer images of the values (order-preserving, -0.0 == 0.0): their maximum is above
+    # every real value's key, so it marks "empty" even next to +inf.
+    k1, s2, s3 = (sort_key(jnp.where(s_bad == 0, x[perm, j], zero)) for j in range(3))
+    it = k1.dtype
     inf = jnp.asarray(jnp.iinfo(it).max, it)
-    bad = (~valid).astype(_I32)
-    s_bad, k1, s2, s3, perm = lax.sort((bad, *cols, lax.iota(_I32, n)), num_keys=4, is_stable=True)
     diff = (k1[1:] != k1[:-1]) | (s2[1:] != s2[:-1]) | (s3[1:] != s3[:-1])
     is_new = jnp.concatenate([jnp.ones((1,), bool), diff | (s_bad[1:] != s_bad[:-1])])
     lead = is_new & (s_bad == 0)

@@ -80,7 +80,8 @@ _DOC = {
         Algorithm; all give identical results. ``"dense"``: all pairs at once, ``O(n^2)``
         memory, best for small ``n``. ``"blocked"``: all pairs in tiles, ``O(n^2 m)`` time,
         ``O(n)`` memory, no data-dependent control flow (GPU). ``"sweep"``: lexicographic
-        sort and running minimum, ``O(n log n)``, ``m <= 2`` only. ``"filter"``: cheap
+        sort and running minimum, ``O(n log n)``, ``m <= 2`` only (:func:`pareto_rank`:
+        also ``m == 3``, one sweep over per-front staircases). ``"filter"``: cheap
         ``O(n)`` elimination rounds (pivot points and a grid of prefix minima), then an exact
         blocked pivot sweep over the survivors; the fastest on CPU for large ``n``.
         ``"auto"`` picks from the backend, ``n`` and ``m`` (outside ``jit``).""",
@@ -381,16 +382,23 @@ def pareto_rank(
     Notes
     -----
     For ``m <= 2``, ``"sweep"`` (the ``"auto"`` choice above 128 points) sorts once and
-    resolves all fronts in ``O(n log n + n * 64)``. For ``m >= 3`` every method peels one
-    front at a time: ``"dense"`` keeps the ``(n, n)`` dominance matrix (``O(n^2)`` memory),
-    ``"blocked"`` recomputes it in tiles, ``"filter"`` finds each front with the elimination
-    rounds of :func:`is_nondominated` and an exact pivot sweep over the rows not ranked yet.
-    On CPU ``"auto"`` uses ``"dense"`` up to 256 points, then (up to 32768 points) the same
-    pivot sweep without elimination rounds over rows sorted once by the sum of their
-    objectives (sort-filter-skyline), and ``"filter"`` above. Peeling costs
-    about ``O(remaining + survivors * front)`` per front, so sets with many large fronts are
-    slow: at ``n = 1e5``, ``m = 3`` this is several times slower than moocore's
-    ``pareto_rank`` (see ``benchmarks/bench_dominance.py``). Not differentiable.
+    resolves all fronts in ``O(n log n + n * 32)``. For ``m == 3``, ``"sweep"`` (``"auto"``
+    on CPU above 256 points) ranks without peeling: after one lexicographic sort, rows are
+    ranked in blocks from per-front staircases of the rows before them (a binary search over
+    the nested fronts, prefix minima in a Fenwick tree over ``f2`` bins), in
+    ``O(n log n + n (log(fronts) log(bins) + n / bins + block))`` time and
+    ``O(n + fronts * bins)`` memory; past 4096 fronts (``2^21`` tree cells) it falls back to
+    ``"filter"``. For ``m >= 4`` every method peels one front at a time: ``"dense"`` keeps
+    the ``(n, n)`` dominance matrix (``O(n^2)`` memory), ``"blocked"`` recomputes it in tiles,
+    ``"filter"`` finds each front with the elimination rounds of :func:`is_nondominated` and
+    an exact pivot sweep over the rows not ranked yet; ``"auto"`` on CPU uses ``"dense"`` up
+    to 256 points, then (up to 32768 points) that pivot sweep over rows sorted once by the
+    sum of their objectives, and ``"filter"`` above. On CPU, from 4096 points ``"auto"``
+    first hashes a sample of 2048 rows: if rows repeat (rounded or discrete Monte Carlo
+    outcomes), the distinct rows are grouped (integer radix sorts of a row hash), ranked
+    once, and the ranks copied to every copy. On accelerators ``"auto"`` uses ``"dense"`` up
+    to 4096 points, then ``"sweep"`` (``m <= 2``) or ``"blocked"``. Measured numbers against
+    moocore are in the README and ``benchmarks/bench_dominance.py``. Not differentiable.
 
     Examples
     --------

@@ -150,7 +150,10 @@ def hypervolume(
     -------
     jax.Array
         ``()``, the dtype of ``points``: the Lebesgue measure of the region dominated by the
-        points and dominating ``ref``. 0 when no row strictly dominates ``ref`` (or ``n = 0``).
+        points and dominating ``ref``. 0 when no row strictly dominates ``ref`` (or ``n = 0``;
+        a row with ``+inf`` never does unless ``ref`` is ``+inf`` there). ``+inf`` when a row
+        that strictly dominates ``ref`` has a ``-inf`` coordinate, or when ``ref`` has a
+        ``+inf`` coordinate and some row strictly dominates it.
 
     Raises
     ------
@@ -234,7 +237,8 @@ def hv_approx(
     Returns
     -------
     HVEstimate
-        ``(value, stderr)``, both ``()`` in the dtype of ``points``.
+        ``(value, stderr)``, both ``()`` in the dtype of ``points``. An infinite volume (as
+        in :func:`hypervolume`) gives ``(inf, 0)``.
 
     Raises
     ------
@@ -305,8 +309,12 @@ def hv_contributions(
     Notes
     -----
     ``m = 1, 2``: ``O(n log n)`` (one lexicographic sort and a scan for ``m = 2``).
-    ``m = 3``: one exact 3-D hypervolume per point of the other points clipped into its box,
-    ``O(n^2 log n)`` time and ``O(n)`` memory (~0.3 s for ``n = 1000`` on a 2-core CPU).
+    ``m = 3``: only rows on the front (found with the ``"filter"`` kernel of
+    :func:`frontier.is_nondominated`) can contribute; for each, one exact 3-D hypervolume of
+    the other rows clipped into its box, most of which :func:`hypervolume`'s pre-filter
+    drops. ``O(F n)`` time plus ``F`` small sweeps for ``F`` front rows, ``O(n)`` memory;
+    ``O(n^2 log n)`` when every row is on the front. Rows or ``ref`` with infinite
+    coordinates make the contributions undefined (NaN or inf).
 
     Examples
     --------
