@@ -3,7 +3,8 @@
 Each benchmark calls ``record(group, name, benchmark)`` after ``benchmark.pedantic``; at the
 end of the session the medians and their ratios to the named baseline of each group are
 printed and written to ``benchmarks/results/<backend>-<suite>.json``, one file per suite
-(``bench_sampling``, ...), so running suites separately never overwrites another's results.
+(``bench_sampling``, ...), so running suites separately never overwrites another's results;
+``FRONTIER_BENCH_TAG=x`` writes ``<backend>-<suite>-x.json`` instead (a partial or extra run).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def pytest_terminal_summary(terminalreporter):
             "medians_s": {g: _MEDIANS[g] for g in groups},
             "extra": {g: _EXTRA[g] for g in groups},
         }
-        path = os.path.join(os.path.dirname(__file__), "results",
-                            f"{jax.default_backend()}-{suite}.json")
+        tag = os.environ.get("FRONTIER_BENCH_TAG", "")
+        name = f"{jax.default_backend()}-{suite}{'-' + tag if tag else ''}.json"
+        path = os.path.join(os.path.dirname(__file__), "results", name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as fh:
             json.dump(out, fh, indent=1, sort_keys=True)

@@ -314,7 +314,7 @@ def nondominated_sweep(x, keep_weakly=False):
     """
     n, m = x.shape
     if m >= 3:
-        cfg = _filter_config(m, 0, 0, 0, 0, 1, 1024, 128)
+        cfg = _filter_config(n, m, 0, 0, 0, 0, 1, 1024, 128)
         order = _sum_order(x, cfg["pad"])
         return _exact_pass(x, order, jnp.int32(n), keep_weakly, cfg)
     if m == 1:
@@ -458,12 +458,14 @@ def _choose_pivots(x, order, count, sample_size: int, num_pivots: int):
     return piv, lo, hi
 
 
-def _round(x, order, count, cfg):
+def _round(x, order, count, cfg, contiguous: bool = False):
     """One elimination round over the live rows ``order[:count]``.
 
     Pivots and the grid are built from a sample of the live rows, so each round eliminates
     more than the one before. Survivors are compacted in place (writes never overtake reads).
-    ``O(count)`` work in blocks of ``round_block`` rows.
+    ``O(count)`` work in blocks of ``round_block`` rows. ``contiguous=True`` promises that
+    ``order[:count]`` is ``0..count-1`` (the first round): blocks are then slices of ``x``
+    rather than gathers.
     """
     n, m = x.shape
     b = min(cfg["round_block"], n)
@@ -471,20 +473,27 @@ def _round(x, order, count, cfg):
     lane = lax.iota(_I32, b)
     piv, lo, hi = _choose_pivots(x, order, count, cfg["sample_size"], cfg["num_pivots"])
     nblk = (count + b - 1) // b
+    xs = _pad_rows(x, -(-n // b) * b - n) if contiguous else x
 
     def rows(j, buf):
-        ids = lax.dynamic_slice(buf, (j * b,), (b,))
-        y = _take_rows(x, ids)
+        if contiguous:
+            ids = jnp.where(j * b + lane < n, j * b + lane, n)
+            y = lax.dynamic_slice_in_dim(xs, j * b, b)
+        else:
+            ids = lax.dynamic_slice(buf, (j * b,), (b,))
+            y = _take_rows(x, ids)
         return ids, y, (j * b + lane < count) & _valid(y)
 
     if g:
-
-        def cell_pass(j, cmin):
-            _, y, v = rows(j, order)
-            cell, last = _grid_cells(y, v, lo, hi, g)
-            return cmin.at[cell].min(last)
-
-        cmin = lax.fori_loop(0, nblk, cell_pass, jnp.full((g ** (m - 1),), jnp.inf, x.dtype))
+        # cell minima from a strided sample of the live rows (any real rows make a sound
+        # test): a scatter over every row cost more than the rest of the round on CPU
+        s = min(n, cfg["grid_sample"])
+        stride = jnp.maximum(count // s, 1)
+        si = lax.iota(_I32, s) * stride
+        ids = jnp.where(si < count, order[jnp.minimum(si, order.shape[0] - 1)], n)
+        y = _take_rows(x, ids)
+        cell, last = _grid_cells(y, _valid(y), lo, hi, g)
+        cmin = jnp.full((g ** (m - 1),), jnp.inf, x.dtype).at[cell].min(last)
         pre = _grid_prefix(cmin, m, g)
 
     def test_pass(j, state):
@@ -499,8 +508,32 @@ def _round(x, order, count, cfg):
     return lax.fori_loop(0, nblk, test_pass, (order, jnp.int32(0)))
 
 
-def _rounds(x, order, count, cfg):
-    """Elimination rounds while they remove at least a fifth of the live rows."""
+def _rounds(x, order, count, cfg, contiguous: bool = False):
+    """Elimination rounds while they remove at least a fifth of the live rows.
+
+    ``contiguous=True``: ``order[:count]`` is ``0..count-1``, so the first round (always run
+    when there are rows enough) reads blocks of ``x`` by slicing, outside the loop.
+    """
+    if contiguous and cfg["max_rounds"]:
+
+        def first(args):
+            order, count = args
+            return _round(x, order, count, cfg, contiguous=True)
+
+        order2, count2 = lax.cond(
+            count > 2 * cfg["sample_size"], first, lambda args: args, (order, count)
+        )
+        cfg1 = dict(cfg, max_rounds=cfg["max_rounds"] - 1)
+        if not cfg1["max_rounds"]:
+            return order2, count2
+        # continue only while the first round removed at least a fifth
+        go = 5 * count2 < 4 * count
+        return lax.cond(
+            go,
+            lambda args: _rounds(x, args[0], args[1], cfg1),
+            lambda args: args,
+            (order2, count2),
+        )
 
     def cond(state):
         r, _, count, prev = state
@@ -576,12 +609,14 @@ _FILTER_STATIC = (
 
 
 def _filter_config(
-    m, sample_size, num_pivots, grid_size, max_rounds, round_block, block_size, chunk_size
+    n, m, sample_size, num_pivots, grid_size, max_rounds, round_block, block_size, chunk_size
 ):
     if m not in (2, 3):
         grid_size = 0
     elif grid_size < 0:
         grid_size = 1024 if m == 2 else 64
+    if round_block <= 0:  # measured: larger blocks pay from about 5e5 rows
+        round_block = 16384 if n < (1 << 19) else 65536
     return dict(
         sample_size=sample_size,
         num_pivots=num_pivots,
@@ -591,6 +626,7 @@ def _filter_config(
         block_size=block_size,
         chunk_size=chunk_size,
         pad=max(round_block, block_size, chunk_size),
+        grid_sample=16 * grid_size ** (m - 1) if grid_size else 0,  # ~16 rows per cell
     )
 
 
@@ -610,7 +646,7 @@ def nondominated_filter(
     num_pivots: int = 32,
     grid_size: int = -1,
     max_rounds: int = 4,
-    round_block: int = 16384,
+    round_block: int = 0,
     block_size: int = 1024,
     chunk_size: int = 128,
 ):
@@ -622,18 +658,23 @@ def nondominated_filter(
        ``sample_size`` live rows; a row strictly worse than a pivot in every objective goes.
     2. *Grid* (``m`` in {2, 3}): rows are put in monotone bins of ``f1`` (``m == 2``) or of
        ``(f1, f2)`` (``m == 3``); a row whose last objective is not below the minimum over all
-       strictly lower cells (a prefix minimum) goes. ``grid_size=-1`` picks 1024 bins for
-       ``m == 2`` and 64 x 64 cells for ``m == 3``; ``0`` disables the grid.
+       strictly lower cells (a prefix minimum) goes. The cell minima come from a strided
+       sample of about 16 live rows per cell (a scatter over every row cost more than the
+       rest of the round). ``grid_size=-1`` picks 1024 bins for ``m == 2`` and 64 x 64 cells
+       for ``m == 3``; ``0`` disables the grid.
 
     Rounds repeat (at most ``max_rounds``, while each removes at least a fifth of the rows and
-    more than ``2 * sample_size`` remain), each rebuilding pivots and grid from the survivors.
-    The survivors are then resolved exactly by a blocked pivot sweep (:func:`_exact_pass`).
+    more than ``2 * sample_size`` remain), each rebuilding pivots and grid from the survivors;
+    the first reads ``x`` in slices of ``round_block`` rows (``0``: 16384 below 2^19 rows,
+    else 65536), later ones gather the survivors. The survivors are then resolved exactly by
+    a blocked pivot sweep (:func:`_exact_pass`).
 
     Jittable (``while_loop`` for the data-dependent trip counts), ``O(n)`` memory. Typical cost
     ``O(n)`` plus ``O(survivors * front * m)``; the worst case (all rows non-dominated) is
     ``O(n^2 m)``.
     """
     cfg = _filter_config(
+        x.shape[0],
         x.shape[1],
         sample_size,
         num_pivots,
@@ -645,7 +686,7 @@ def nondominated_filter(
     )
     n = x.shape[0]
     order = jnp.concatenate([lax.iota(_I32, n), jnp.full((cfg["pad"],), n, _I32)])
-    order, count = _rounds(x, order, jnp.int32(n), cfg)
+    order, count = _rounds(x, order, jnp.int32(n), cfg, contiguous=True)
     return _exact_pass(x, order, count, keep_weakly, cfg)
 
 
@@ -762,7 +803,7 @@ def pareto_rank_filter(
     num_pivots: int = 32,
     grid_size: int = -1,
     max_rounds: int = 4,
-    round_block: int = 16384,
+    round_block: int = 0,
     block_size: int = 1024,
     chunk_size: int = 128,
 ):
@@ -772,6 +813,7 @@ def pareto_rank_filter(
     ``O(remaining + survivors * front * m)`` rather than ``O(n)`` passes over all rows.
     """
     cfg = _filter_config(
+        x.shape[0],
         x.shape[1],
         sample_size,
         num_pivots,
@@ -801,7 +843,7 @@ def pareto_rank_sweep(x, *, block_size: int = 32):
     n, m = x.shape
     valid = _valid(x)
     if m >= 3:
-        cfg = _filter_config(m, 0, 0, 0, 0, 1024, 1024, 128)
+        cfg = _filter_config(n, m, 0, 0, 0, 0, 1024, 1024, 128)
         return _peel_sorted(x, _sum_order(x, cfg["pad"]), jnp.sum(valid, dtype=_I32), cfg)
     if m == 1:
         x = jnp.concatenate([x, jnp.zeros_like(x)], axis=1)

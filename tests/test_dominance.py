@@ -529,3 +529,14 @@ def test_lex_order_matches_numpy_lexsort(m):
         want = np.lexsort([np.arange(n), *keys[::-1], ~ok])
         np.testing.assert_array_equal(perm, want, f"n={n} scale={scale}")
         np.testing.assert_array_equal(bad, ~ok[want])
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_filter_large_blocks_match_moocore(m):
+    """From 2^19 rows the filter's first round reads 65536-row slices."""
+    rng = np.random.default_rng(20 + m)
+    n = (1 << 19) + 5
+    x = np.round(rng.random((n, m)), 3).astype(np.float32)
+    x[rng.random(n) < 0.001, 0] = np.nan
+    mask = np.asarray(K.nondominated_filter(jnp.asarray(x), False))
+    np.testing.assert_array_equal(mask, _moocore_nd(x, False))
