@@ -14,6 +14,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ._guards import safe_div as _safe_div
+from ._guards import safe_sqrt as _safe_sqrt
+
 __all__ = [
     "chord_score",
     "curvature_score",
@@ -22,16 +25,6 @@ __all__ = [
     "soft_weights",
     "utopia_score",
 ]
-
-
-def _safe_sqrt(sq: jax.Array) -> jax.Array:
-    ok = sq > 0
-    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1)), 0)
-
-
-def _safe_div(a: jax.Array, b: jax.Array) -> jax.Array:
-    ok = b != 0
-    return jnp.where(ok, a / jnp.where(ok, b, 1), 0)
 
 
 def _interior(n: int) -> jax.Array:

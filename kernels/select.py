@@ -17,6 +17,8 @@ import jax
 import jax.numpy as jnp
 
 from . import knee as _knee
+from ._guards import safe_div as _safe_div
+from ._guards import safe_norm as _safe_norm
 
 __all__ = [
     "Selection",
@@ -61,17 +63,6 @@ def compact(mask: jax.Array) -> tuple[jax.Array, jax.Array]:
     """``(order, n)``: indices of the ``True`` entries first (in order), and their count."""
     order = jnp.argsort(~mask, stable=True)
     return order, jnp.sum(mask).astype(jnp.int32)
-
-
-def _safe_norm(v: jax.Array) -> jax.Array:
-    sq = jnp.sum(v * v, axis=-1)
-    ok = sq > 0
-    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1.0)), 0.0)
-
-
-def _safe_div(a, b):
-    ok = b != 0
-    return jnp.where(ok, a / jnp.where(ok, b, 1.0), 0.0)
 
 
 def knee_scores(q: jax.Array, t: jax.Array, n: jax.Array) -> dict[str, jax.Array]:

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from ._guards import safe_sqrt as _safe_sqrt
 from .sampling import ModelParams, _arith_progression, _inference, draw_normals, prefix_reduce
 
 __all__ = [
@@ -21,11 +22,6 @@ __all__ = [
     "soft_rule_weights",
     "soft_study_means",
 ]
-
-
-def _safe_sqrt(sq):
-    ok = sq > 0
-    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1.0)), 0.0)
 
 
 def soft_prefix_max(x: jax.Array, ks: tuple[int, ...], temperature) -> jax.Array:

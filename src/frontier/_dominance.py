@@ -388,8 +388,9 @@ def pareto_rank(
     the nested fronts, prefix minima in a Fenwick tree over ``f2`` bins), in
     ``O(n log n + n (log(fronts) log(bins) + n / bins + block))`` time and
     ``O(n + fronts * bins)`` memory; the tree holds up to 256-4096 fronts (about ``2^21``
-    cells), and data with more fronts fall back to ``"filter"`` (same ranks, slower). For ``m >= 4`` every method peels one front at a time: ``"dense"`` keeps
-    the ``(n, n)`` dominance matrix (``O(n^2)`` memory), ``"blocked"`` recomputes it in tiles,
+    cells), and data with more fronts fall back to ``"filter"`` (same ranks, slower). For
+    ``m >= 4`` every method peels one front at a time: ``"dense"`` keeps the ``(n, n)``
+    dominance matrix (``O(n^2)`` memory), ``"blocked"`` recomputes it in tiles,
     ``"filter"`` finds each front with the elimination rounds of :func:`is_nondominated` and
     an exact pivot sweep over the rows not ranked yet; ``"auto"`` on CPU uses ``"dense"`` up
     to 256 points, then (up to 32768 points) that pivot sweep over rows sorted once by the
