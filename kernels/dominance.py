@@ -1081,8 +1081,10 @@ def _sample_duplicates(h, size: int = 2048):
     has no repeated row). A cheap test of whether deduplication pays."""
     n = h.shape[0]
     s = min(n, size)
-    ids = (lax.iota(_I32, s).astype(jnp.uint32) * jnp.uint32(2654435761) % jnp.uint32(n))
-    hs = jnp.sort(h[ids.astype(_I32)])
+    # i * P mod n with a prime P > n: distinct rows, spread over the input (computed at trace
+    # time in exact integers)
+    ids = np.asarray([(i * 2654435761) % n for i in range(s)], np.int32)
+    hs = jnp.sort(h[ids])
     return jnp.sum(hs[1:] == hs[:-1], dtype=_I32)
 
 

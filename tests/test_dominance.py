@@ -540,3 +540,12 @@ def test_filter_large_blocks_match_moocore(m):
     x[rng.random(n) < 0.001, 0] = np.nan
     mask = np.asarray(K.nondominated_filter(jnp.asarray(x), False))
     np.testing.assert_array_equal(mask, _moocore_nd(x, False))
+
+
+def test_duplicate_sample_sees_only_distinct_rows():
+    """The dedup test samples distinct rows: all-distinct data never looks repeated."""
+    for n in (4096, 65536, 100_003):
+        x = jnp.arange(3 * n, dtype=jnp.float32).reshape(n, 3)
+        assert int(K._sample_duplicates(K._row_hash(x))) == 0
+    y = jnp.zeros((5000, 3), jnp.float32)
+    assert int(K._sample_duplicates(K._row_hash(y))) == 2047
