@@ -204,7 +204,9 @@ def _kernel(x, keep_weakly, *, flip, kind, method, batched):
     flat = x.reshape((-1, *x.shape[-2:]))
     if flat.shape[0] == 0:
         out = jnp.zeros(flat.shape[:-1], bool if kind == "nd" else jnp.int32)
-    elif method == "filter":  # data-dependent loops: map sequentially rather than vmap
+    elif method in ("filter", "sweep3"):
+        # data-dependent loops, and sweep3's fallback is a cond that vmap would turn into
+        # running both branches: map sequentially rather than vmap
         out = lax.map(fn, flat)
     else:
         out = jax.vmap(fn)(flat)
