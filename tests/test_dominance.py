@@ -549,3 +549,14 @@ def test_duplicate_sample_sees_only_distinct_rows():
         assert int(K._sample_duplicates(K._row_hash(x))) == 0
     y = jnp.zeros((5000, 3), jnp.float32)
     assert int(K._sample_duplicates(K._row_hash(y))) == 2047
+
+
+def test_batched_ranks_3d_above_the_dense_size():
+    """n > 1024 per set: "auto" maps the m = 3 sweep over the sets (no vmap of its fallback)."""
+    rng = np.random.default_rng(9)
+    x = np.round(rng.random((3, 1500, 3)), 2).astype(np.float32)
+    x[0, ::7, 1] = np.nan
+    got = np.asarray(frontier.pareto_rank_batch(x))
+    for i in range(3):
+        np.testing.assert_array_equal(got[i], _moocore_rank(x[i]))
+    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank_batch(x, method="sweep")), got)
