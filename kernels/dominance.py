@@ -125,13 +125,14 @@ def sort_key(x: jax.Array) -> jax.Array:
     return jnp.where(bits < 0, bits ^ jnp.array(jnp.iinfo(it).max, it), bits)
 
 
-def _radix_order(key, order=None):
+def _radix_order(key, order=None, bits: int = 32):
     """Stable argsort of an ``int32`` key (as from :func:`sort_key`) by single-array sorts;
     with ``order``, the rows ``order`` stably re-sorted by their keys (an LSD step).
 
     LSD radix: each pass sorts one ``int32`` array that packs a digit of the key above the
     current position, so XLA's fast path for one primitive array applies (a sort that
-    carries an index is ~5x slower on CPU). ``ceil(32 / (31 - bits(n)))`` passes.
+    carries an index is ~5x slower on CPU). ``ceil(bits / (31 - bits(n)))`` passes, where
+    ``bits < 32`` sorts by the low ``bits`` bits of the key only.
     """
     n = key.shape[0]
     b = max(1, (n - 1).bit_length())
@@ -140,7 +141,7 @@ def _radix_order(key, order=None):
     lane = lax.iota(_I32, n)
     cur = lane if order is None else order
     shift = 0
-    while shift < 32:
+    while shift < bits:
         digit = ((u[cur] >> shift) & jnp.uint32((1 << w) - 1)).astype(_I32)
         packed = jnp.sort((digit << b) | lane)
         cur = cur[packed & ((1 << b) - 1)]
@@ -250,9 +251,7 @@ def _lex_order(x):
     def fix(perm):
         # tied positions form runs of equal first keys; sorting their rows by every key and
         # writing them back in position order reorders each run in place
-        pos = jnp.full((cap,), n, _I32).at[jnp.where(tied, _prefix_count(tied) - 1, cap)].set(
-            lane, mode="drop"
-        )
+        pos, _ = _append(jnp.full((cap,), n, _I32), jnp.int32(0), lane, tied)
         rows = perm.at[pos].get(mode="fill", fill_value=0)
         ks = [s1.at[pos].get(mode="fill", fill_value=int(np.iinfo(np.int32).max))]
         ks += [jnp.where(pos < n, k[rows], top) for k in keys[1:]]
@@ -281,11 +280,13 @@ def _sort_lex2(x):
     return s_bad, f1, f2, perm
 
 
-def _runs(s_bad, s1, s2):
+def _runs(s_bad, *cols):
     """``(is_new, leader)`` of runs of identical rows in lexicographically sorted order."""
-    n = s1.shape[0]
+    n = s_bad.shape[0]
     pos = lax.iota(_I32, n)
-    diff = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1]) | (s_bad[1:] != s_bad[:-1])
+    diff = s_bad[1:] != s_bad[:-1]
+    for c in cols:
+        diff = diff | (c[1:] != c[:-1])
     is_new = jnp.concatenate([jnp.ones((1,), bool), diff])
     leader = lax.cummax(jnp.where(is_new, pos, 0))
     return is_new, leader
@@ -428,6 +429,16 @@ def _pivot_dead(y, piv, weak: bool):
     return jnp.any(le & lt if weak else lt, axis=0)
 
 
+def _strided_rows(x, order, count, size: int):
+    """``(ids, rows)`` of up to ``size`` live rows ``order[:count]`` taken at an even stride;
+    slots past ``count`` give index ``n`` and an all-NaN row."""
+    s = min(x.shape[0], size)
+    stride = jnp.maximum(count // s, 1)
+    si = lax.iota(_I32, s) * stride
+    ids = jnp.where(si < count, order[jnp.minimum(si, order.shape[0] - 1)], x.shape[0])
+    return ids, _take_rows(x, ids)
+
+
 def _choose_pivots(x, order, count, sample_size: int, num_pivots: int):
     """Pivots: up to ``num_pivots`` rows spread over the front of a strided sample of the live
     rows ``order[:count]``; also the sample's finite per-objective range, for the grid.
@@ -435,12 +446,8 @@ def _choose_pivots(x, order, count, sample_size: int, num_pivots: int):
     Any input row is a valid pivot (dominance is transitive), so the sample only affects
     speed. Missing pivots are NaN rows, which dominate nothing.
     """
-    s = min(x.shape[0], sample_size)
-    stride = jnp.maximum(count // s, 1)
-    si = lax.iota(_I32, s) * stride
-    ids = order[si]
-    ids = jnp.where(si < count, ids, x.shape[0])  # rows past `count` are not live
-    xs = _take_rows(x, ids)
+    ids, xs = _strided_rows(x, order, count, sample_size)
+    s = ids.shape[0]
     vs = _valid(xs)
     front = vs & ~jnp.any(_removes(xs, ids, xs, ids, True), axis=0)
     rank = jnp.cumsum(front.astype(_I32)) - 1
@@ -487,11 +494,7 @@ def _round(x, order, count, cfg, contiguous: bool = False):
     if g:
         # cell minima from a strided sample of the live rows (any real rows make a sound
         # test): a scatter over every row cost more than the rest of the round on CPU
-        s = min(n, cfg["grid_sample"])
-        stride = jnp.maximum(count // s, 1)
-        si = lax.iota(_I32, s) * stride
-        ids = jnp.where(si < count, order[jnp.minimum(si, order.shape[0] - 1)], n)
-        y = _take_rows(x, ids)
+        _, y = _strided_rows(x, order, count, cfg["grid_sample"])
         cell, last = _grid_cells(y, _valid(y), lo, hi, g)
         cmin = jnp.full((g ** (m - 1),), jnp.inf, x.dtype).at[cell].min(last)
         pre = _grid_prefix(cmin, m, g)
@@ -934,8 +937,7 @@ def pareto_rank_sweep3(x, *, block_size: int = 0, num_bins: int = 0, max_fronts:
     k1, s2, s3 = (sort_key(jnp.where(s_bad == 0, x[perm, j], zero)) for j in range(3))
     it = k1.dtype
     inf = jnp.asarray(jnp.iinfo(it).max, it)
-    diff = (k1[1:] != k1[:-1]) | (s2[1:] != s2[:-1]) | (s3[1:] != s3[:-1])
-    is_new = jnp.concatenate([jnp.ones((1,), bool), diff | (s_bad[1:] != s_bad[:-1])])
+    is_new, _ = _runs(s_bad, k1, s2, s3)
     lead = is_new & (s_bad == 0)
     run = _prefix_count(lead) - 1  # leader index of every sorted row (valid rows)
     num = jnp.sum(lead, dtype=_I32)
@@ -1058,24 +1060,6 @@ def _row_hash(x):
     return (h >> 1).astype(_I32)
 
 
-def _hash_order(h, passes: int):
-    """Row indices sorted by the low bits of ``h`` (stable, so ties stay in input order).
-
-    Each pass sorts one ``int32`` array holding a digit of ``h`` above the current position
-    (``b = bits(n)`` low bits), so ``passes * (31 - b)`` bits of the hash are sorted.
-    """
-    n = h.shape[0]
-    b = max(1, (n - 1).bit_length())
-    w = 31 - b
-    lane = lax.iota(_I32, n)
-    cur = lane
-    for t in range(passes):
-        digit = (h[cur] >> (t * w)) & ((1 << w) - 1) if t * w < 31 else jnp.zeros_like(h)
-        packed = jnp.sort((digit << b) | lane)
-        cur = cur[packed & ((1 << b) - 1)]
-    return cur
-
-
 def _sample_duplicates(h, size: int = 2048):
     """Number of equal adjacent hashes in a spread sample of ``size`` rows (0 when the sample
     has no repeated row). A cheap test of whether deduplication pays."""
@@ -1088,18 +1072,20 @@ def _sample_duplicates(h, size: int = 2048):
     return jnp.sum(hs[1:] == hs[:-1], dtype=_I32)
 
 
-def dedup_rows(x):
+def dedup_rows(x, h=None):
     """Group identical rows.
 
     Returns ``(slot, rows, count)``: the distinct NaN-free rows in input order (of their
     first copy), padded with NaN rows to ``(n, m)``, their number, and for each input row its
-    distinct row's index (``n`` for a NaN row). Rows whose hashes collide with another row's
-    may stay apart, which only leaves copies ungrouped (still exact for ranks).
+    distinct row's index (``n`` for a NaN row). ``h``: the rows' :func:`_row_hash`, if
+    known. Rows whose hashes collide with another row's may stay apart, which only leaves
+    copies ungrouped (still exact for ranks).
     """
     n = x.shape[0]
     valid = _valid(x)
-    h = _row_hash(x)
-    order = _hash_order(h, 2 if n <= (1 << 17) else 3)
+    h = _row_hash(x) if h is None else h
+    w = 31 - max(1, (n - 1).bit_length())  # digit width of one radix pass
+    order = _radix_order(h, bits=min(31, (2 if n <= (1 << 17) else 3) * w))
     xs = x[order]
     same = jnp.all(xs[1:] == xs[:-1], axis=1)  # NaN rows are never equal to anything
     is_new = jnp.concatenate([jnp.ones((1,), bool), ~same])
@@ -1130,8 +1116,10 @@ def pareto_rank_dedup(x, *, inner, min_duplicates: int = 4):
     def direct(x):
         return inner(x)
 
+    h = _row_hash(x)
+
     def grouped(x):
-        slot, rows, count = dedup_rows(x)
+        slot, rows, count = dedup_rows(x, h)
 
         def on_small(r):
             return jnp.concatenate([inner(r[:small]), jnp.zeros((n - small,), _I32)])
@@ -1144,7 +1132,7 @@ def pareto_rank_dedup(x, *, inner, min_duplicates: int = 4):
 
     if n < 2 * small:
         return inner(x)
-    return lax.cond(_sample_duplicates(_row_hash(x)) >= min_duplicates, grouped, direct, x)
+    return lax.cond(_sample_duplicates(h) >= min_duplicates, grouped, direct, x)
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .dominance import _prefix_count, nondominated_filter, sort_key
+from .dominance import _append, _prefix_count, nondominated_filter, sort_key
 
 __all__ = [
     "MC_BLOCK",
@@ -93,17 +93,16 @@ def _clip_to_ref(points: jax.Array, ref: jax.Array) -> tuple[jax.Array, jax.Arra
     return jnp.where(valid[:, None], points, ref[None, :]), valid
 
 
-def _unbounded(points: jax.Array, ref: jax.Array) -> jax.Array:
-    """True when some row that strictly dominates ``ref`` has a ``-inf`` coordinate, or
-    some row does and ``ref`` has a ``+inf`` coordinate: the volume is then infinite (and the
-    sweeps would give ``inf * 0 = NaN``)."""
-    valid = jnp.all(points < ref[None, :], axis=1)
+def _unbounded(points: jax.Array, ref: jax.Array, valid: jax.Array) -> jax.Array:
+    """True when some row that strictly dominates ``ref`` (``valid``, from
+    :func:`_clip_to_ref`) has a ``-inf`` coordinate, or some row does and ``ref`` has a
+    ``+inf`` coordinate: the volume is then infinite (the sweeps would give ``inf * 0``)."""
     neg = jnp.any(valid & jnp.any(points == -jnp.inf, axis=1))
     return neg | (jnp.any(valid) & jnp.any(ref == jnp.inf))
 
 
-def _volume(value: jax.Array, points: jax.Array, ref: jax.Array) -> jax.Array:
-    return jnp.where(_unbounded(points, ref), jnp.asarray(jnp.inf, value.dtype), value)
+def _volume(value: jax.Array, unbounded: jax.Array) -> jax.Array:
+    return jnp.where(unbounded, jnp.asarray(jnp.inf, value.dtype), value)
 
 
 # ----------------------------------------------------------------------------- exact HV
@@ -123,7 +122,7 @@ def hv1(points: jax.Array, ref: jax.Array) -> jax.Array:
         return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     value = jnp.where(jnp.any(valid), ref[0] - jnp.min(p[:, 0]), 0)
-    return _volume(value, points, ref)
+    return _volume(value, _unbounded(points, ref, valid))
 
 
 @jax.jit
@@ -144,7 +143,7 @@ def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     n = points.shape[0]
     if n == 0:
         return jnp.zeros((), points.dtype)
-    p, _ = _clip_to_ref(points, ref)
+    p, valid = _clip_to_ref(points, ref)
     x, y = p[:, 0], p[:, 1]
     kx = sort_key(x)
     sk = jnp.sort(kx)
@@ -154,7 +153,7 @@ def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     xs = _from_key(sk, p.dtype)
     width = jnp.concatenate([xs[1:], ref[:1]]) - xs
     area = width * (ref[1] - height)
-    return _volume(jnp.sum(jnp.where(width > 0, area, 0)), points, ref)
+    return _volume(jnp.sum(jnp.where(width > 0, area, 0)), _unbounded(points, ref, valid))
 
 
 def _hv3_prepare(p: jax.Array):
@@ -349,7 +348,7 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
         return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     if n <= PREFILTER_MIN:
-        return _volume(_hv3_sweep(p, ref), points, ref)
+        return _volume(_hv3_sweep(p, ref), _unbounded(points, ref, valid))
     p, count = _prefilter(p, ref, valid)
     small = -(-n // 256) * 16  # n / 16 rounded up to a multiple of 16
     value = lax.cond(
@@ -358,7 +357,7 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
         lambda q: _hv3_sweep(q, ref),
         p,
     )
-    return _volume(value, points, ref)
+    return _volume(value, _unbounded(points, ref, valid))
 
 
 # ----------------------------------------------------------------------------- contributions
@@ -471,9 +470,7 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
         return jnp.where(valid, jnp.maximum(out, 0), jnp.zeros_like(out))
     nan_rows = jnp.where(valid[:, None], p, jnp.asarray(jnp.nan, dt))
     front = nondominated_filter(nan_rows, True)
-    ids = jnp.full(n, n, jnp.int32).at[jnp.where(front, _prefix_count(front) - 1, n)].set(
-        idx, mode="drop", unique_indices=True
-    )
+    ids, _ = _append(jnp.full(n, n, jnp.int32), jnp.int32(0), idx, front)
     small = -(-n // 256) * 16
     out = lax.cond(
         jnp.sum(front, dtype=jnp.int32) <= small,
@@ -517,8 +514,8 @@ def hv_mc(
     """
     n, m = points.shape
     dt = points.dtype
-    valid = jnp.all(points < ref[None, :], axis=1)
-    rows = jnp.concatenate([jnp.where(valid[:, None], points, ref[None, :]), ref[None, :]])
+    p, valid = _clip_to_ref(points, ref)
+    rows = jnp.concatenate([p, ref[None, :]])
     ideal = jnp.min(rows, axis=0)
     q = jnp.where(valid[:, None], points, jnp.inf)
     span = ref - ideal
@@ -543,5 +540,5 @@ def hv_mc(
     value = volume * frac
     var = jnp.maximum(frac * (1 - frac), 0) / jnp.asarray(num_samples, dt)
     stderr = volume * jnp.where(var > 0, jnp.sqrt(jnp.where(var > 0, var, 1)), 0)
-    inf = _unbounded(points, ref)
-    return _volume(value, points, ref), jnp.where(inf, jnp.zeros((), dt), stderr)
+    inf = _unbounded(points, ref, valid)
+    return _volume(value, inf), jnp.where(inf, jnp.zeros((), dt), stderr)
