@@ -27,9 +27,11 @@ __all__ = [
 ]
 
 
-def _interior(n: int) -> jax.Array:
-    j = jnp.arange(n)
-    return (j > 0) & (j < n - 1)
+def _interior(size: int, n: jax.Array | None = None) -> jax.Array:
+    """Interior rows of a curve of ``size`` rows, or of its first ``n`` rows (padded)."""
+    j = jnp.arange(size, dtype=jnp.int32)
+    last = size - 1 if n is None else n.astype(jnp.int32) - 1
+    return (j > 0) & (j < last)
 
 
 @jax.jit
@@ -67,10 +69,12 @@ def utopia_score(q: jax.Array, utopia: jax.Array) -> jax.Array:
 
 
 @jax.jit
-def chord_score(q: jax.Array) -> jax.Array:
+def chord_score(q: jax.Array, n: jax.Array | None = None) -> jax.Array:
     """Distance of each interior row to the line through the first and last rows (``m``-D).
 
-    If the first and last rows coincide, the distance to that point is used.
+    If the first and last rows coincide, the distance to that point is used. With ``n``
+    (a traced count), only the first ``n`` rows form the curve and the rest are padding
+    (score ``-inf``).
 
     Examples
     --------
@@ -78,17 +82,17 @@ def chord_score(q: jax.Array) -> jax.Array:
     >>> chord_score(jnp.array([[0.0, 1.0], [0.2, 0.2], [1.0, 0.0]])).tolist()[1]
     0.42426...
     """
-    n = q.shape[0]
-    d = q[-1] - q[0]
+    last = q[-1] if n is None else q[jnp.maximum(n - 1, 0)]
+    d = last - q[0]
     rel = q - q[0][None, :]
     proj = _safe_div(rel @ d, jnp.sum(d * d))
     perp = rel - proj[:, None] * d[None, :]
     dist = _safe_sqrt(jnp.sum(perp * perp, axis=1))
-    return jnp.where(_interior(n), dist, -jnp.inf)
+    return jnp.where(_interior(q.shape[0], n), dist, -jnp.inf)
 
 
 @jax.jit
-def curvature_score(q: jax.Array, t: jax.Array) -> jax.Array:
+def curvature_score(q: jax.Array, t: jax.Array, n: jax.Array | None = None) -> jax.Array:
     """Curvature of the parametric curve ``q(t)`` in ``R^m`` at the interior rows.
 
     ``kappa = sqrt(|q'|^2 |q''|^2 - (q'.q'')^2) / |q'|^3`` with second-order finite
@@ -96,7 +100,8 @@ def curvature_score(q: jax.Array, t: jax.Array) -> jax.Array:
     ``h1 = t_i - t_{i-1}`` and ``h2 = t_{i+1} - t_i``,
     ``q' = (h1^2 q_{i+1} - h2^2 q_{i-1} + (h2^2 - h1^2) q_i) / (h1 h2 (h1 + h2))`` and
     ``q'' = 2 (h1 q_{i+1} - (h1 + h2) q_i + h2 q_{i-1}) / (h1 h2 (h1 + h2))`` (the derivatives
-    of the parabola through the three points). A row with ``q' = 0`` scores 0.
+    of the parabola through the three points). A row with ``q' = 0`` scores 0. With ``n``,
+    rows from ``n`` on are padding (a row's score reads only its neighbours).
 
     Examples
     --------
@@ -106,10 +111,10 @@ def curvature_score(q: jax.Array, t: jax.Array) -> jax.Array:
     >>> round(float(curvature_score(q, th)[1]), 2)
     1.0
     """
-    n = q.shape[0]
-    j = jnp.arange(n)
+    rows = q.shape[0]
+    j = jnp.arange(rows)
     prev = jnp.maximum(j - 1, 0)
-    nxt = jnp.minimum(j + 1, n - 1)
+    nxt = jnp.minimum(j + 1, rows - 1)
     h1 = (t - t[prev])[:, None]
     h2 = (t[nxt] - t)[:, None]
     den = h1 * h2 * (h1 + h2)
@@ -118,19 +123,20 @@ def curvature_score(q: jax.Array, t: jax.Array) -> jax.Array:
     s1 = jnp.sum(d1 * d1, axis=1)
     area2 = jnp.maximum(s1 * jnp.sum(d2 * d2, axis=1) - jnp.sum(d1 * d2, axis=1) ** 2, 0)
     kappa = _safe_div(_safe_sqrt(area2), s1 * _safe_sqrt(s1))
-    return jnp.where(_interior(n), kappa, -jnp.inf)
+    return jnp.where(_interior(rows, n), kappa, -jnp.inf)
 
 
 @jax.jit
-def paper_score(q: jax.Array) -> jax.Array:
-    """The reference code's curvature rule (compatibility only; see SPEC section 3, item 1).
+def paper_score(q: jax.Array, n: jax.Array | None = None) -> jax.Array:
+    """The reference code's curvature rule, kept for compatibility only.
 
     At interior rows, ``d = (q_{i+1} - q_{i-1}) / 2`` and ``dd = q_{i+1} - 2 q_i + q_{i-1}``
     (unit spacing, whatever the actual ``k``), score ``|d_0 dd_1 - d_1 dd_0| / |d|^3``: the
     cross product uses the first two columns only, while ``|d|`` is the norm over all
     columns, exactly as in the reference ``find_knee_point_curvature``. Rows with
     ``|d| <= 1e-10`` are skipped there, so they score ``-inf`` here. With cost and time both
-    linear in ``k`` the score is Monte Carlo noise.
+    linear in ``k`` (the paper model) the cross product vanishes up to Monte Carlo noise, so
+    the score is noise. With ``n``, rows from ``n`` on are padding.
 
     Examples
     --------
@@ -139,15 +145,15 @@ def paper_score(q: jax.Array) -> jax.Array:
     >>> paper_score(q).tolist()[1]
     1.019...
     """
-    n = q.shape[0]
-    j = jnp.arange(n)
+    rows = q.shape[0]
+    j = jnp.arange(rows)
     prev = jnp.maximum(j - 1, 0)
-    nxt = jnp.minimum(j + 1, n - 1)
+    nxt = jnp.minimum(j + 1, rows - 1)
     d = (q[nxt] - q[prev]) / 2
     dd = q[nxt] - 2 * q + q[prev]
     cross = jnp.abs(d[:, 0] * dd[:, 1] - d[:, 1] * dd[:, 0])
     norm = _safe_sqrt(jnp.sum(d * d, axis=1))
-    ok = _interior(n) & (norm > 1e-10)
+    ok = _interior(rows, n) & (norm > 1e-10)
     return jnp.where(ok, _safe_div(cross, norm * norm * norm), -jnp.inf)
 
 

@@ -1,12 +1,17 @@
-"""Operating-point selection over a grid of candidates (SPEC section 2), fully vectorised.
+"""Operating-point selection on one set of candidates, for any objectives and constraints.
 
-Every kernel here works on the candidates of *one* model (or one pooled set) and is meant to be
-``vmap``-ed over models and budgets by the caller. Candidates come in increasing ``k``; all
-selections are hard ``argmin``/``argmax`` rules and are not differentiated (see
-``frontier.sensitivity`` for the soft versions).
+:func:`select` works on the candidates of *one* group (one model, or a pooled set), ordered
+along the curve (by ``k``, by concurrency, or by the first objective), and is meant to be
+``vmap``-ed over groups and over constraint limits (budgets) by the caller
+(:func:`frontier.choose`). All selections are hard ``argmax`` rules and are not
+differentiated (``frontier.sensitivity`` has the soft versions). The front is found with the
+dominance kernels and the knees with :mod:`frontier.kernels.knee`: nothing is re-implemented
+here.
 
-Conventions: ``cost``, ``time``, ``acc`` are ``(K,)`` means; ``limits`` is ``(3,)`` =
-``(C_max, T_max, acc_min)``; an index of ``-1`` means "no such point".
+Conventions: ``x`` ``(K, m)`` holds the objectives' means in their own sense (``maximise``
+says which are maximised); ``cx`` ``(K, c)`` the constrained statistics and ``lim`` ``(c,)``
+their limits (``upper[j]``: ``cx[:, j] <= lim[j]``, else ``>=``); an index of ``-1`` means
+"no such point".
 """
 
 from __future__ import annotations
@@ -15,48 +20,32 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import knee as _knee
-from ._guards import safe_div as _safe_div
 from ._guards import safe_norm as _safe_norm
+from .dominance import nondominated_dense, nondominated_filter, nondominated_sweep
 
-__all__ = [
-    "Selection",
-    "compact",
-    "knee_scores",
-    "pareto_mask",
-    "select",
-]
+__all__ = ["NORMALISATIONS", "Selection", "compact", "first_argmax", "select", "select_paper"]
+
+#: How :func:`select` normalises the objectives for the utopia distance and the knees.
+NORMALISATIONS = ("budget", "front")
+
+_ND = {"dense": nondominated_dense, "filter": nondominated_filter, "sweep": nondominated_sweep}
 
 
 class Selection(NamedTuple):
     """Indices into the candidates (``-1``: none) and the masks they came from."""
 
-    feasible: jax.Array  # (K,) bool
+    feasible: jax.Array  # (K,) bool: every constraint met
     pareto: jax.Array  # (K,) bool: non-dominated among the feasible candidates
-    accuracy: jax.Array  # () int32: highest mean accuracy, smallest k on ties
-    cube: jax.Array  # () int32: max (1 - C/C_max)(1 - T/T_max) A
-    utopia: jax.Array  # () int32: Pareto point closest to (0, 0, 1) in the normalised space
-    cheapest: jax.Array  # () int32: lowest mean cost, smallest k on ties
-    knee_chord: jax.Array  # () int32: farthest Pareto point from the first-last chord
-    knee_curvature: jax.Array  # () int32: max curvature of the 3-D Pareto curve in k
-    knee_paper: jax.Array  # () int32: the reference code's curvature rule ((C, T) cross product)
-    violation: jax.Array  # (K, 3): relative shortfall per constraint, 0 where met
-
-
-def pareto_mask(points: jax.Array, valid: jax.Array) -> jax.Array:
-    """Non-dominated rows of ``points`` ``(K, m)`` (minimised) among the ``valid`` rows.
-
-    Dense ``O(K^2 m)``: the candidate grids here are small (tens to a few thousand rows).
-    Identical valid rows keep only the first (lowest index, i.e. smallest k).
-    """
-    le = jnp.all(points[:, None, :] <= points[None, :, :], axis=-1)  # le[i, j]: i <= j
-    lt = jnp.any(points[:, None, :] < points[None, :, :], axis=-1)
-    idx = jnp.arange(points.shape[0])
-    same = le & ~lt
-    dominates = (le & lt) | (same & (idx[:, None] < idx[None, :]))  # [i, j]: i removes j
-    dominated = jnp.any(dominates & valid[:, None], axis=0)
-    return valid & ~dominated
+    violation: jax.Array  # (K, c): relative shortfall per constraint, 0 where met
+    best: jax.Array  # (m,) int32: best feasible candidate on each objective (first on ties)
+    cube: jax.Array  # () int32: max prod(1 - x/U) over minimised x prod(x) over maximised
+    utopia: jax.Array  # () int32: Pareto candidate closest to the ideal point
+    knee_chord: jax.Array  # () int32: farthest Pareto candidate from the first-last chord
+    knee_curvature: jax.Array  # () int32: max curvature of the Pareto curve in t
+    knee_paper: jax.Array  # () int32: the reference code's (first two columns) curvature
 
 
 def compact(mask: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -65,78 +54,159 @@ def compact(mask: jax.Array) -> tuple[jax.Array, jax.Array]:
     return order, jnp.sum(mask).astype(jnp.int32)
 
 
-def knee_scores(q: jax.Array, t: jax.Array, n: jax.Array) -> dict[str, jax.Array]:
-    """Knee scores of the first ``n`` rows of an ordered curve ``q`` ``(K, m)`` at parameters ``t``.
+def first_argmax(score: jax.Array, ok: jax.Array) -> jax.Array:
+    """Index of the largest ``score`` among ``ok`` rows (the first on ties), ``-1`` if none.
 
-    Rows at or beyond ``n`` are padding. Returns ``{"chord", "curvature", "paper"}`` score
-    arrays ``(K,)``, ``-inf`` where a score is undefined (endpoints, padding, ``n < 3``).
-    ``chord`` is the distance to the line through rows ``0`` and ``n - 1``; ``curvature`` and
-    ``paper`` are :func:`frontier.kernels.knee.curvature_score` (full ``m``-D curve, actual
-    spacing ``t``) and :func:`frontier.kernels.knee.paper_score` (the reference rule, noise),
-    which only read a row's neighbours, so the padding never enters an interior score.
+    NaN scores never win (``jnp.argmax`` alone would pick a NaN).
     """
-    K = q.shape[0]
-    j = jnp.arange(K)
-    interior = (j > 0) & (j < n - 1) & (n >= 3)
-    neg = jnp.asarray(-jnp.inf, q.dtype)
-
-    last = q[jnp.maximum(n - 1, 0)]
-    d = last - q[0]
-    rel = q - q[0][None, :]
-    proj = _safe_div(rel @ d, jnp.sum(d * d))
-    chord = _safe_norm(rel - proj[:, None] * d[None, :])
-    return {
-        "chord": jnp.where(interior, chord, neg),
-        "curvature": jnp.where(interior, _knee.curvature_score(q, t), neg),
-        "paper": jnp.where(interior, _knee.paper_score(q), neg),
-    }
-
-
-def _first_argmax(score: jax.Array, ok: jax.Array) -> jax.Array:
+    ok = ok & ~jnp.isnan(score)
     s = jnp.where(ok, score, -jnp.inf)
     i = jnp.argmax(s).astype(jnp.int32)
-    return jnp.where(jnp.any(ok & jnp.isfinite(s)), i, -1)
+    return jnp.where(jnp.any(ok & (s > -jnp.inf)), i, -1)
+
+
+def _budget_scale(lim, maximise, upper, cobj, m, dtype):
+    """``(m,)``: the tightest upper limit on each minimised objective's mean (``inf``: none);
+    1 for maximised objectives (left as they are in the paper's space)."""
+    scale = []
+    for j in range(m):
+        cs = [c for c, (o, u) in enumerate(zip(cobj, upper, strict=True)) if o == j and u]
+        if maximise[j] or not cs:
+            scale.append(jnp.asarray(1.0 if maximise[j] else jnp.inf, dtype))
+        else:
+            scale.append(jnp.min(lim[np.asarray(cs)]).astype(dtype))
+    return jnp.stack(scale)
+
+
+def _front_minmax(q: jax.Array, valid: jax.Array) -> jax.Array:
+    """Min-max normalise ``q`` over its ``valid`` rows (a zero-range column maps to 0)."""
+    big = jnp.asarray(jnp.inf, q.dtype)
+    lo = jnp.min(jnp.where(valid[:, None], q, big), axis=0)
+    hi = jnp.max(jnp.where(valid[:, None], q, -big), axis=0)
+    span = hi - lo
+    ok = jnp.isfinite(span) & (span > 0)
+    lo = jnp.where(jnp.isfinite(lo), lo, 0)
+    return jnp.where(ok[None, :], (q - lo[None, :]) / jnp.where(ok, span, 1)[None, :], 0)
 
 
 def select(
-    cost: jax.Array,
-    time: jax.Array,
-    acc: jax.Array,
+    x: jax.Array,
+    cx: jax.Array,
+    lim: jax.Array,
     t: jax.Array,
-    limits: jax.Array,
-    extra_ok: jax.Array,
+    valid: jax.Array,
+    ideal: jax.Array,
+    *,
+    maximise: tuple[bool, ...],
+    upper: tuple[bool, ...],
+    cobj: tuple[int, ...],
+    utopia_norm: str = "budget",
+    knee_norm: str = "budget",
+    nd: str = "dense",
 ) -> Selection:
-    """All operating points of one candidate set (one model, or a pooled set sorted by ``t``).
+    """Feasible set, front and every rule's choice on one ordered set of candidates.
 
-    ``extra_ok`` ``(K,)`` adds constraints decided elsewhere (tail SLOs); feasibility is
-    ``cost <= C_max & time <= T_max & acc >= acc_min & extra_ok`` on the given means.
+    A candidate is feasible when it meets every constraint and none of its objectives is
+    NaN (a NaN statistic fails its constraint).
+
+    Parameters
+    ----------
+    x : (K, m)
+        Objective means, in their own sense; rows in curve order.
+    cx, lim : (K, c), (c,)
+        Constrained statistics and limits; ``upper`` (static) marks ``<=`` constraints.
+    t : (K,)
+        Curve parameter (e.g. ``k``) for the curvature knee.
+    valid : (K,)
+        Rows that exist (padding is ``False``).
+    ideal : (m,)
+        For ``utopia_norm="budget"``: the ideal value of each objective (its natural bound
+        on the better side; NaN when unknown, then the best value among the Pareto
+        candidates is used). With ``"front"`` the ideal point of the front is used.
+    maximise, upper, cobj
+        Static: maximised objectives; ``<=`` constraints; for each constraint the index of
+        the objective whose *mean* it limits (``-1``: another statistic or objective).
+    utopia_norm, knee_norm
+        ``"budget"``: the paper's space, each minimised objective divided by its tightest
+        upper limit (no finite limit: the objective drops out), maximised objectives as they
+        are. ``"front"``: each objective mapped to ``[0, 1]`` by the ideal and nadir of the
+        Pareto candidates (an objective with zero range there drops out).
+    nd
+        Static: the non-dominated kernel, ``"dense"``, ``"filter"`` or ``"sweep"``
+        (``m <= 2``).
     """
-    c_max, t_max, a_min = limits[0], limits[1], limits[2]
-    feasible = (cost <= c_max) & (time <= t_max) & (acc >= a_min) & extra_ok
-    viol = jnp.stack(
-        [
-            jnp.maximum(cost - c_max, 0.0) / c_max,
-            jnp.maximum(time - t_max, 0.0) / t_max,
-            jnp.maximum(a_min - acc, 0.0) / jnp.maximum(jnp.abs(a_min), 1e-12),
-        ],
-        axis=-1,
-    )
-    cn, tn = cost / c_max, time / t_max
-    pts = jnp.stack([cn, tn, -acc], axis=-1)
-    pareto = pareto_mask(pts, feasible)
+    K, m = x.shape
+    dt = x.dtype
+    mx = np.asarray(maximise, bool)
+    up = np.asarray(upper, bool)
+    ok_c = jnp.where(up[None, :], cx <= lim[None, :], cx >= lim[None, :])
+    feasible = valid & jnp.all(ok_c, axis=1) & ~jnp.any(jnp.isnan(x), axis=1)
+    over = jnp.where(up[None, :], cx - lim[None, :], lim[None, :] - cx)
+    tiny = jnp.asarray(1e-12, dt)
+    violation = jnp.maximum(over, 0) / jnp.maximum(jnp.abs(lim), tiny)[None, :]
 
-    accuracy = _first_argmax(acc, feasible)
-    cube = _first_argmax((1.0 - cn) * (1.0 - tn) * acc, feasible)
-    cheapest = _first_argmax(-cost, feasible)
-    utopia = _first_argmax(-_safe_norm(jnp.stack([cn, tn, 1.0 - acc], -1)), pareto)
+    sign = jnp.asarray(np.where(mx, -1.0, 1.0), dt)
+    xm = x * sign[None, :]  # every objective minimised
+    nanrow = jnp.full_like(xm, jnp.nan)
+    pareto = feasible & _ND[nd](jnp.where(feasible[:, None], xm, nanrow))
 
+    best = jnp.stack([first_argmax(-xm[:, j], feasible) for j in range(m)]) if m else (
+        jnp.zeros((0,), jnp.int32))
+    scale = _budget_scale(lim, maximise, upper, cobj, m, dt)
+    xb = x / scale[None, :]  # the paper's space (C/C_max, T/T_max, A)
+    factors = [xb[:, j] if mx[j] else 1.0 - xb[:, j] for j in range(m)]
+    cube_score = factors[0]
+    for f in factors[1:]:
+        cube_score = cube_score * f
+    cube = first_argmax(cube_score, feasible)
+
+    # utopia-closest, among the Pareto candidates
+    if utopia_norm == "budget":
+        big = jnp.asarray(jnp.inf, dt)
+        best_val = jnp.min(jnp.where(pareto[:, None], xm, big), axis=0) * sign
+        ideal = jnp.where(jnp.isnan(ideal), best_val, ideal.astype(dt))
+        dist = _safe_norm(xb - (ideal / scale)[None, :])
+    else:  # the front's own ideal point is the origin after min-max normalisation
+        dist = _safe_norm(_front_minmax(xm, pareto))
+    utopia = first_argmax(-dist, pareto)
+
+    # knees, on the Pareto candidates in curve order
     order, n = compact(pareto)
-    q = jnp.stack([cn, tn, acc], axis=-1)[order]
-    scores = knee_scores(q, t[order], n)
+    inside = jnp.arange(K, dtype=jnp.int32) < n
+    if knee_norm == "budget":
+        q = xb[order]
+    else:
+        q = _front_minmax(xm[order], inside)
+    q = jnp.where(inside[:, None], q, 0)
+    tt = jnp.where(inside, t[order].astype(dt), 0)
 
-    def knee(name):
-        i = _first_argmax(scores[name], jnp.isfinite(scores[name]))
+    def knee(score):
+        i = first_argmax(score, inside)
         return jnp.where(i >= 0, order[jnp.maximum(i, 0)], -1).astype(jnp.int32)
 
-    return Selection(feasible, pareto, accuracy, cube, utopia, cheapest, knee("chord"),
-                     knee("curvature"), knee("paper"), viol)
+    chord = knee(_knee.chord_score(q, n))
+    curv = knee(_knee.curvature_score(q, tt, n))
+    paper = knee(_knee.paper_score(q, n)) if m >= 2 else jnp.int32(-1)
+    return Selection(feasible, pareto, violation, best, cube, utopia, chord, curv, paper)
+
+
+def select_paper(
+    cost: jax.Array, time: jax.Array, acc: jax.Array, t: jax.Array, limits: jax.Array
+) -> Selection:
+    """:func:`select` for the paper's objectives: ``cost``, ``time`` and ``acc`` ``(K,)``
+    means under the budget ``limits`` ``= (C_max, T_max, acc_min)``, in the paper's
+    budget-normalised space, with ideal point ``(0, 0, 1)``.
+
+    ``best`` holds the cheapest, fastest and most accurate feasible candidates.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> c, t, a = jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 2.0, 3.0]), jnp.array([0.8, 0.9, 0.95])
+    >>> int(select_paper(c, t, a, jnp.array([1.0, 2.0, 3.0]), jnp.array([2.5, 9.0, 0.0])).best[2])
+    1
+    """  # noqa: E501
+    x = jnp.stack([cost, time, acc], -1)
+    ideal = jnp.asarray([0.0, 0.0, 1.0], x.dtype)
+    return select(x, x, limits.astype(x.dtype), t, jnp.ones(x.shape[0], bool), ideal,
+                  maximise=(False, False, True), upper=(True, True, False), cobj=(0, 1, 2))

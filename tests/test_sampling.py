@@ -137,6 +137,14 @@ def test_vmap_over_models_equals_loop():
 def test_jit_of_sample_equals_eager_and_grad_is_finite():
     m = CAT["gpt5-mini"]
 
+    def run(model):
+        return frontier.sample(model, (1, 8), key=0, num_trials=256)
+
+    eager = run(m)
+    jitted = jax.jit(run)(m)
+    for a, b in zip(eager, jitted, strict=True):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-6)
+
     def mean_cost(model):
         return frontier.sample(model, (8,), key=0, num_trials=256).cost.mean()
 

@@ -9,12 +9,14 @@ from ._dominance import (
     pareto_rank,
     pareto_rank_batch,
 )
+from ._engine import Choice, Constraint, choose, parse_slo
 from ._hypervolume import HVEstimate, hv_approx, hv_contributions, hypervolume
 from ._knee import Knee, KneeMethod, knee, soft_knee
 from ._models import Model, ModelFileError, catalog, load_models
-from ._optimize import (
+from ._sampling import QUANTILE_LEVELS, Samples, Stats, Summary, sample, summarize
+from ._sensitivity import INPUTS, OUTPUTS, Sensitivity, sensitivity, soft_select
+from ._study import (
     Budget,
-    Constraint,
     CrossModel,
     Estimate,
     OperatingPoint,
@@ -22,10 +24,8 @@ from ._optimize import (
     Study,
     budget_grid,
     optimize,
-    parse_slo,
 )
-from ._sampling import QUANTILE_LEVELS, Samples, Stats, Summary, sample, summarize
-from ._sensitivity import INPUTS, OUTPUTS, Sensitivity, sensitivity, soft_select
+from ._table import Objective, Table
 
 __version__ = "0.1.0"
 
@@ -34,9 +34,11 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Model", "ModelFileError", "catalog", "load_models",
     # Monte Carlo
     "QUANTILE_LEVELS", "Samples", "Stats", "Summary", "sample", "summarize",
-    # operating points
-    "Budget", "Constraint", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study",
-    "budget_grid", "optimize", "parse_slo",
+    # candidate tables and the study engine
+    "Choice", "Constraint", "Objective", "Table", "choose", "parse_slo",
+    # the paper's study
+    "Budget", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study", "budget_grid",
+    "optimize",
     # dominance
     "crowding_distance", "filter_dominated", "is_nondominated", "is_nondominated_batch",
     "pareto_probability", "pareto_rank", "pareto_rank_batch",

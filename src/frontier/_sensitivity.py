@@ -11,10 +11,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._models import FLOAT_FIELDS, Model
-from ._optimize import Budget, _as_budget
-from ._sampling import _as_ks, _as_models, _as_parallel, _float_dtype, _stack_params
+from ._sampling import _as_models, _as_parallel, _float_dtype, _stack_params
+from ._study import Budget, _as_budget, candidate_ks
 from ._validation import as_key, positive_int
 from .kernels import sampling as _k
+from .kernels import select as _sel
 from .kernels import soft as _soft
 
 __all__ = ["INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select"]
@@ -118,7 +119,7 @@ def sensitivity(
     k_max: int | None = None,
     ks: Sequence[int] | None = None,
     parallel: int | Sequence[int] | None = None,
-    method: Rule = "knee",
+    rule: Rule = "knee",
     temperature: float = 0.01,
     acc_temperature: float | None = None,
     num_batches: int = 8,
@@ -128,7 +129,7 @@ def sensitivity(
 
     The hard selection (argmax over candidates) has no useful gradient, so the pipeline is
     made soft: soft feasibility (sigmoid margins on the normalised constraints), soft Pareto
-    membership, and softmax weights over the candidates for the rule (``method``); the
+    membership, and softmax weights over the candidates for the rule (``rule``); the
     outputs are the weighted, i.e. *expected*, ``k``, cost, time and accuracy at the
     selected point. ``jax.jacrev`` differentiates them with respect to the ten model fields and
     the three budget values.
@@ -142,8 +143,9 @@ def sensitivity(
     key, num_trials, parallel, k_max, ks
         As in :func:`frontier.optimize`; the trials are split into ``num_batches``
         independent batches.
-    method
-        ``"knee"`` (chord knee), ``"utopia"``, ``"accuracy"`` or ``"cube"``.
+    rule
+        The selection rule: ``"knee"`` (chord knee), ``"utopia"``, ``"accuracy"`` or
+        ``"cube"``.
     temperature
         Softness in normalised units (cost / C_max, time / T_max, accuracy); smaller is closer
         to the hard rule but makes gradients noisier. Must be > 0.
@@ -176,18 +178,9 @@ def sensitivity(
     ms, batched = _as_models(models)
     names = (tuple(models) if isinstance(models, Mapping)
              else tuple(m.name or f"model{i}" for i, m in enumerate(ms)))
-    if ks is None:
-        if k_max is None:
-            raise ValueError("pass `k_max` (the paper's grid P, 2P, ... <= k_max) or `ks`")
-        step = (positive_int(parallel, "parallel") if isinstance(parallel, int | np.integer)
-                else ms[0].default_parallel)
-        ks = tuple(range(step, positive_int(k_max, "k_max") + 1, step))
-        if not ks:
-            raise ValueError(f"empty grid: P={step} > k_max={k_max}")
-    else:
-        ks = tuple(sorted(_as_ks(ks)))
-    if method not in ("knee", "utopia", "accuracy", "cube"):
-        raise ValueError(f"`method` must be 'knee', 'utopia', 'accuracy' or 'cube', got {method!r}")
+    ks = candidate_ks(ms, k_max=k_max, ks=ks, parallel=parallel)
+    if rule not in ("knee", "utopia", "accuracy", "cube"):
+        raise ValueError(f"`rule` must be 'knee', 'utopia', 'accuracy' or 'cube', got {rule!r}")
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise ValueError(f"`temperature` must be a number > 0, got {temperature!r}")
     if acc_temperature is not None and not acc_temperature > 0:
@@ -208,7 +201,7 @@ def sensitivity(
     k = as_key(key)
     vals, grads = jax.vmap(
         lambda p, P: _batched_jacobians(
-            p, P, limits, k, jnp.asarray(temperature, dt), ks=ks, rule=method,
+            p, P, limits, k, jnp.asarray(temperature, dt), ks=ks, rule=rule,
             num_batches=num_batches, batch_trials=batch_trials, acc_temp=acc_temperature),
     )(params, par)  # (M, B, 4), (M, B, 4, 13)
     inputs = jnp.concatenate([jnp.stack(list(params), -1), jnp.broadcast_to(limits, (len(ms), 3))],
@@ -223,20 +216,19 @@ def sensitivity(
     value, value_se = mean_se(vals)
     grad, grad_se = mean_se(grads)
     el, el_se = mean_se(elas)
-    hard = _hard_k(params, par, limits, k, ks, method, num_batches * batch_trials)
+    hard = _hard_k(params, par, limits, k, ks, rule, num_batches * batch_trials)
     out = [value, value_se, grad, grad_se, el, el_se, hard]
     if not batched:
         out = [a[0] for a in out]
-    return Sensitivity(method, float(temperature), names, INPUTS, OUTPUTS, *out)
+    return Sensitivity(rule, float(temperature), names, INPUTS, OUTPUTS, *out)
 
 
 def _hard_k(params, par, limits, key, ks, rule, n):
-    from .kernels import select as _sel
-
+    """The hard rule's k on the same means, through the engine's selection kernel."""
     ids = jnp.arange(n, dtype=jnp.uint32)
     means = jax.vmap(lambda p, P: _soft.soft_study_means(p, P, key, ids, ks, None))(params, par)
-    sel = jax.vmap(_sel.select, in_axes=(0, 0, 0, None, None, None))(
-        *means, jnp.asarray(ks, means[0].dtype), limits, jnp.ones(len(ks), bool))
-    idx = {"knee": sel.knee_chord, "utopia": sel.utopia, "accuracy": sel.accuracy,
-           "cube": sel.cube}[rule]
+    kf = jnp.asarray(ks, means[0].dtype)
+    res = jax.vmap(_sel.select_paper, in_axes=(0, 0, 0, None, None))(*means, kf, limits)
+    idx = {"knee": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
+           "cube": res.cube}[rule]
     return jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)

@@ -402,7 +402,7 @@ def _cmd_sensitivity(args) -> int:
     model = sc.models[args.model]
     sens = frontier.sensitivity(
         model, budget=(sc.C_max, sc.T_max, sc.acc_min), key=sc.seed, num_trials=args.trials,
-        k_max=sc.k_max, ks=sc.ks, parallel=sc.parallel, method=args.method,
+        k_max=sc.k_max, ks=sc.ks, parallel=sc.parallel, rule=args.method,
         temperature=args.temperature, num_batches=args.batches,
     )
     elapsed = time.perf_counter() - t0

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from ._optimize import POINT_NAMES, Study
+from ._study import POINT_NAMES, Study
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
