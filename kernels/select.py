@@ -191,11 +191,13 @@ def select(
 
 
 def select_paper(
-    cost: jax.Array, time: jax.Array, acc: jax.Array, t: jax.Array, limits: jax.Array
+    cost: jax.Array, time: jax.Array, acc: jax.Array, t: jax.Array, limits: jax.Array,
+    knee_norm: str = "front",
 ) -> Selection:
     """:func:`select` for the paper's objectives: ``cost``, ``time`` and ``acc`` ``(K,)``
-    means under the budget ``limits`` ``= (C_max, T_max, acc_min)``, in the paper's
-    budget-normalised space, with ideal point ``(0, 0, 1)``.
+    means under the budget ``limits`` ``= (C_max, T_max, acc_min)``; the utopia distance in
+    the paper's budget-normalised space with ideal point ``(0, 0, 1)``, the knees in the
+    ``knee_norm`` space (static).
 
     ``best`` holds the cheapest, fastest and most accurate feasible candidates.
 
@@ -209,4 +211,5 @@ def select_paper(
     x = jnp.stack([cost, time, acc], -1)
     ideal = jnp.asarray([0.0, 0.0, 1.0], x.dtype)
     return select(x, x, limits.astype(x.dtype), t, jnp.ones(x.shape[0], bool), ideal,
-                  maximise=(False, False, True), upper=(True, True, False), cobj=(0, 1, 2))
+                  maximise=(False, False, True), upper=(True, True, False), cobj=(0, 1, 2),
+                  utopia_norm="budget", knee_norm=knee_norm)

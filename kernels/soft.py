@@ -15,6 +15,7 @@ from ._guards import safe_sqrt as _safe_sqrt
 from .sampling import ModelParams, _arith_progression, _inference, draw_normals, prefix_reduce
 
 __all__ = [
+    "member_minmax",
     "soft_feasibility",
     "soft_knee_weights",
     "soft_pareto_membership",
@@ -101,8 +102,30 @@ def _log1m_exp(logp):
     return jnp.log1p(-p)
 
 
-def soft_knee_weights(q: jax.Array, log_member: jax.Array, temperature) -> jax.Array:
+def member_minmax(q: jax.Array, log_member: jax.Array) -> jax.Array:
+    """Min-max normalise the columns of ``q`` ``(K, m)`` over the (soft) members.
+
+    Members are the rows with membership above about one half (all rows if none is); a
+    column with zero range over them maps to 0 and so drops out. As the temperature goes to
+    0 the members are the hard Pareto candidates, so this tends to the hard rule's
+    ``"front"`` normalisation (ideal and nadir of the front). Piecewise linear in ``q``.
+    """
+    ok = log_member > -0.7
+    ok = jnp.where(jnp.any(ok), ok, jnp.ones_like(ok))
+    big = jnp.asarray(jnp.inf, q.dtype)
+    lo = jnp.min(jnp.where(ok[:, None], q, big), axis=0)
+    hi = jnp.max(jnp.where(ok[:, None], q, -big), axis=0)
+    span = hi - lo
+    good = span > 0
+    return jnp.where(good[None, :], (q - lo[None, :]) / jnp.where(good, span, 1.0)[None, :], 0.0)
+
+
+def soft_knee_weights(q: jax.Array, log_member: jax.Array, temperature,
+                      normalise: str = "front") -> jax.Array:
     """Softmax weights of the chord knee over candidates (in order) with soft membership.
+
+    ``normalise="front"`` first maps ``q`` to ``[0, 1]`` per objective over the members
+    (:func:`member_minmax`); ``"budget"`` takes ``q`` as it is.
 
     The chord joins the soft first and last members: candidate ``j`` is the first member
     with weight ``m_j prod_{i<j} (1 - m_i)`` (the last: ``prod_{i>j}``); the score is the
@@ -110,6 +133,8 @@ def soft_knee_weights(q: jax.Array, log_member: jax.Array, temperature) -> jax.A
     with ``log m ~ -margin / tau``, so membership dominates the score as ``tau -> 0`` and the
     weights converge to the hard ``knee_chord`` rule.
     """
+    if normalise == "front":
+        q = member_minmax(q, log_member)
     l1m = _log1m_exp(log_member)
     before = jnp.cumsum(l1m) - l1m  # sum_{i<j} log(1 - m_i)
     after = jnp.sum(l1m) - jnp.cumsum(l1m)  # sum_{i>j}
@@ -139,7 +164,8 @@ def _unit(score: jax.Array, log_member: jax.Array) -> jax.Array:
     return jnp.where(ok, jnp.where(ok, spread, 1.0), 1.0)
 
 
-def soft_rule_weights(rule: str, c, t, a, acc_min, temperature) -> jax.Array:
+def soft_rule_weights(rule: str, c, t, a, acc_min, temperature,
+                      knee_normalise: str = "front") -> jax.Array:
     """Softmax weights ``(K,)`` over the candidates (in increasing ``k``) for a rule.
 
     With ``log f`` the soft feasibility and ``log pi`` the soft Pareto membership among the
@@ -152,7 +178,8 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature) -> jax.Array:
     The temperature is relative: constraint margins are in units of the budget (``c``, ``t``
     are already normalised by it), dominance differences in units of each objective's range
     over the candidates, and scores in units of their spread over the soft members. So
-    ``temperature=0.01`` means "1% of the spread", whatever the model's scale.
+    ``temperature=0.01`` means "1% of the spread", whatever the model's scale. The knee's
+    space is ``knee_normalise`` (see :func:`soft_knee_weights`).
     """
     logf = soft_feasibility(c, t, a, acc_min, temperature)
     if rule in ("accuracy", "cube"):
@@ -166,5 +193,5 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature) -> jax.Array:
         score = -_safe_sqrt(c * c + t * t + (1.0 - a) ** 2)
         return jax.nn.softmax((logm + score / _unit(score, logm)) / temperature)
     if rule == "knee":
-        return soft_knee_weights(jnp.stack([c, t, a], -1), logm, temperature)
+        return soft_knee_weights(jnp.stack([c, t, a], -1), logm, temperature, knee_normalise)
     raise ValueError(rule)  # pragma: no cover - static programming error

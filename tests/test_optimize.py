@@ -175,3 +175,35 @@ def test_parse_slo_forms():
                  frontier.Constraint("accuracy", "mean", ">=", 0.9))
     with pytest.raises(ValueError, match="cannot parse"):
         frontier.parse_slo("time < 3")
+
+
+def test_knees_normalise_by_the_front_and_match_the_knee_function():
+    study = frontier.optimize(CAT, budget=(0.5, 60.0, 0.88), k_max=128, key=42,
+                              num_trials=10_000)
+    old = frontier.optimize(CAT, budget=(0.5, 60.0, 0.88), k_max=128, key=42,
+                            num_trials=10_000, knee_normalise="budget")
+    s = study.summary
+    long_fronts, informative, second_point_old = 0, 0, 0
+    for i, key in enumerate(study.models):
+        par = np.asarray(study.pareto[i])
+        ks = np.asarray(study.ks)[par]
+        if len(ks) < 3:
+            assert not bool(study.points.knee_curvature.found[i])
+            continue
+        pts = np.stack([np.asarray(st.mean[i])[par] for st in (s.cost, s.time, s.accuracy)], 1)
+        for rule, method, t in (("knee_curvature", "curvature", ks), ("knee_chord", "chord",
+                                                                        None)):
+            want = frontier.knee(pts, method=method, maximise=[False, False, True],
+                                 normalise="minmax", t=t)
+            assert int(getattr(study.points, rule).k[i]) == int(ks[int(want.index)]), (key, rule)
+        if len(ks) >= 8:
+            long_fronts += 1
+            pos = int(np.searchsorted(ks, int(study.points.knee_curvature.k[i])))
+            informative += 2 <= pos <= len(ks) - 3  # neither end nor next to one
+            second_point_old += int(old.points.knee_curvature.k[i]) == ks[1]
+    assert long_fronts >= 4
+    assert informative >= long_fronts - 1
+    assert second_point_old == long_fronts  # the paper's space: always k = 2P
+    with pytest.raises(ValueError, match="knee_normalise"):
+        frontier.optimize(CAT["gpt5"], budget=(0.5, 60, 0.9), k_max=16, key=0, num_trials=10,
+                          knee_normalise="minmax")

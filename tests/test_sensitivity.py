@@ -1,5 +1,7 @@
 """Soft selection and gradients: convergence to the hard rules, gradient checks, directions."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -20,7 +22,7 @@ def params_of(models, dtype=jnp.float32):
     return frontier._sampling._stack_params(list(models), dtype)
 
 
-def hard_gap(rule, c, t, a, lim, feasible, pareto, choice):
+def hard_gap(rule, c, t, a, lim, feasible, pareto, choice, knee_normalise="front"):
     """Gap between the hard rule's best and second-best criterion (NumPy oracle)."""
     cn, tn = c / lim[0], t / lim[1]
     if rule == "accuracy":
@@ -32,6 +34,9 @@ def hard_gap(rule, c, t, a, lim, feasible, pareto, choice):
     else:
         idx = np.nonzero(pareto)[0]
         q = np.stack([cn, tn, a], 1)[idx]
+        if knee_normalise == "front":
+            span = q.max(0) - q.min(0)
+            q = np.where(span > 0, (q - q.min(0)) / np.where(span > 0, span, 1), 0.0)
         d = q[-1] - q[0]
         rel = q - q[0]
         proj = rel @ d / (d @ d)
@@ -43,7 +48,8 @@ def hard_gap(rule, c, t, a, lim, feasible, pareto, choice):
     return vals[0] - vals[1] if len(vals) > 1 else np.inf
 
 
-def test_soft_rules_converge_to_hard_on_the_catalog():
+@pytest.mark.parametrize("knee_normalise", ["front", "budget"])
+def test_soft_rules_converge_to_hard_on_the_catalog(knee_normalise):
     ms = list(CAT.values())
     p = params_of(ms)
     par = jnp.full(len(ms), 4, jnp.int32)
@@ -56,15 +62,16 @@ def test_soft_rules_converge_to_hard_on_the_catalog():
     checked, ties = 0, []
     for lim in BUDGETS:
         limits = jnp.asarray(lim, jnp.float32)
-        sel = jax.vmap(S.select_paper, in_axes=(0, 0, 0, None, None))(
-            c, t, a, jnp.asarray(KS, jnp.float32), limits)
+        sel = jax.vmap(functools.partial(S.select_paper, knee_norm=knee_normalise),
+                       in_axes=(0, 0, 0, None, None))(c, t, a, jnp.asarray(KS, jnp.float32),
+                                                      limits)
         for rule, hard_name in hard_of.items():
             hard = np.asarray(sel.best[:, 2] if hard_name == "accuracy"
                               else getattr(sel, hard_name))
             errs = []
             for tau in taus:
                 w = jax.vmap(lambda cc, tt, aa, tau=tau, rule=rule: soft.soft_rule_weights(
-                    rule, cc / lim[0], tt / lim[1], aa, lim[2], tau))(c, t, a)
+                    rule, cc / lim[0], tt / lim[1], aa, lim[2], tau, knee_normalise))(c, t, a)
                 w = np.asarray(w, np.float64)
                 target = np.zeros_like(w)
                 target[np.arange(len(ms)), np.maximum(hard, 0)] = 1.0
@@ -74,7 +81,7 @@ def test_soft_rules_converge_to_hard_on_the_catalog():
                     continue
                 checked += 1
                 gap = hard_gap(rule, cn[i], tn[i], an[i], lim, np.asarray(sel.feasible[i]),
-                               np.asarray(sel.pareto[i]), hard[i])
+                               np.asarray(sel.pareto[i]), hard[i], knee_normalise)
                 margin = min(abs(1 - cn[i, hard[i]] / lim[0]), abs(1 - tn[i, hard[i]] / lim[1]),
                              abs(an[i, hard[i]] - lim[2]))
                 if min(gap, margin) < 20 * taus[-1]:  # a tie at float32 resolution: report

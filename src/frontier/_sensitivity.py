@@ -78,6 +78,7 @@ def soft_select(
     rule: str,
     temperature,
     acc_temperature=None,
+    knee_normalise: str = "front",
 ) -> jax.Array:
     """Expected ``(k, cost, time, accuracy)`` at the softly selected point of one model.
 
@@ -87,20 +88,22 @@ def soft_select(
     """
     c, t, a = _soft.soft_study_means(params, parallel, key, trial_ids, ks, acc_temperature)
     cn, tn = c / limits[0], t / limits[1]
-    w = _soft.soft_rule_weights(rule, cn, tn, a, limits[2], temperature)
+    w = _soft.soft_rule_weights(rule, cn, tn, a, limits[2], temperature, knee_normalise)
     kf = jnp.asarray(ks, c.dtype)
     return jnp.stack([w @ kf, w @ c, w @ t, w @ a])
 
 
-@partial(jax.jit, static_argnames=("ks", "rule", "num_batches", "batch_trials", "acc_temp"))
+@partial(jax.jit, static_argnames=("ks", "rule", "num_batches", "batch_trials", "acc_temp",
+                                   "knee_normalise"))
 def _batched_jacobians(params, parallel, limits, key, temperature, *, ks, rule, num_batches,
-                       batch_trials, acc_temp):
+                       batch_trials, acc_temp, knee_normalise):
     def one(b):
         ids = (b * batch_trials + jnp.arange(batch_trials)).astype(jnp.uint32)
 
         def f(p, lim):
             return soft_select(p, parallel, lim, key, ids, ks=ks, rule=rule,
-                               temperature=temperature, acc_temperature=acc_temp)
+                               temperature=temperature, acc_temperature=acc_temp,
+                               knee_normalise=knee_normalise)
 
         val = f(params, limits)
         jp, jl = jax.jacrev(f, argnums=(0, 1))(params, limits)
@@ -120,6 +123,7 @@ def sensitivity(
     ks: Sequence[int] | None = None,
     parallel: int | Sequence[int] | None = None,
     rule: Rule = "knee",
+    knee_normalise: str = "front",
     temperature: float = 0.01,
     acc_temperature: float | None = None,
     num_batches: int = 8,
@@ -146,6 +150,10 @@ def sensitivity(
     rule
         The selection rule: ``"knee"`` (chord knee), ``"utopia"``, ``"accuracy"`` or
         ``"cube"``.
+    knee_normalise
+        The knee's space, as in :func:`frontier.optimize`: ``"front"`` (default; each
+        objective scaled by the range of the Pareto candidates) or ``"budget"`` (the
+        paper's ``(C/C_max, T/T_max, A)``).
     temperature
         Softness in normalised units (cost / C_max, time / T_max, accuracy); smaller is closer
         to the hard rule but makes gradients noisier. Must be > 0.
@@ -179,6 +187,8 @@ def sensitivity(
     names = (tuple(models) if isinstance(models, Mapping)
              else tuple(m.name or f"model{i}" for i, m in enumerate(ms)))
     ks = candidate_ks(ms, k_max=k_max, ks=ks, parallel=parallel)
+    if knee_normalise not in ("front", "budget"):
+        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
     if rule not in ("knee", "utopia", "accuracy", "cube"):
         raise ValueError(f"`rule` must be 'knee', 'utopia', 'accuracy' or 'cube', got {rule!r}")
     if not (isinstance(temperature, int | float) and temperature > 0):
@@ -202,7 +212,8 @@ def sensitivity(
     vals, grads = jax.vmap(
         lambda p, P: _batched_jacobians(
             p, P, limits, k, jnp.asarray(temperature, dt), ks=ks, rule=rule,
-            num_batches=num_batches, batch_trials=batch_trials, acc_temp=acc_temperature),
+            num_batches=num_batches, batch_trials=batch_trials, acc_temp=acc_temperature,
+            knee_normalise=knee_normalise),
     )(params, par)  # (M, B, 4), (M, B, 4, 13)
     inputs = jnp.concatenate([jnp.stack(list(params), -1), jnp.broadcast_to(limits, (len(ms), 3))],
                              -1)  # (M, 13)
@@ -216,19 +227,20 @@ def sensitivity(
     value, value_se = mean_se(vals)
     grad, grad_se = mean_se(grads)
     el, el_se = mean_se(elas)
-    hard = _hard_k(params, par, limits, k, ks, rule, num_batches * batch_trials)
+    hard = _hard_k(params, par, limits, k, ks, rule, num_batches * batch_trials, knee_normalise)
     out = [value, value_se, grad, grad_se, el, el_se, hard]
     if not batched:
         out = [a[0] for a in out]
     return Sensitivity(rule, float(temperature), names, INPUTS, OUTPUTS, *out)
 
 
-def _hard_k(params, par, limits, key, ks, rule, n):
+def _hard_k(params, par, limits, key, ks, rule, n, knee_normalise):
     """The hard rule's k on the same means, through the engine's selection kernel."""
     ids = jnp.arange(n, dtype=jnp.uint32)
     means = jax.vmap(lambda p, P: _soft.soft_study_means(p, P, key, ids, ks, None))(params, par)
     kf = jnp.asarray(ks, means[0].dtype)
-    res = jax.vmap(_sel.select_paper, in_axes=(0, 0, 0, None, None))(*means, kf, limits)
+    res = jax.vmap(partial(_sel.select_paper, knee_norm=knee_normalise),
+                   in_axes=(0, 0, 0, None, None))(*means, kf, limits)
     idx = {"knee": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
            "cube": res.cube}[rule]
     return jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)

@@ -148,6 +148,7 @@ class Study(NamedTuple):
     cross: CrossModel
     table: Table | None = None
     choice: Choice | None = None
+    knee_normalise: str = "front"
 
     def explain(self, model: int | str, budget_index: tuple[int, ...] = ()) -> str:
         """A one-line account of why a model has (or lacks) feasible configurations.
@@ -326,6 +327,7 @@ def optimize(
     slo: str | Sequence[Constraint] | None = None,
     scheme: str = "crn",
     time_model: str = "paper",
+    knee_normalise: str = "front",
     **summarize_kwargs: Any,
 ) -> Study:
     """Evaluate every candidate k of every model and select the operating points.
@@ -351,6 +353,13 @@ def optimize(
     slo
         Extra constraints on means or tail quantiles, e.g. ``"p95 time <= 2 and mean
         accuracy >= 0.9"`` (:func:`parse_slo`); a candidate must meet the budget and the SLO.
+    knee_normalise
+        The space of the knees. ``"front"`` (default): each objective mapped to ``[0, 1]``
+        by the ideal and nadir of the Pareto points the knee is chosen from (the
+        normalisation of the knee literature: Kneedle; Deb and Gupta). ``"budget"``: the
+        paper's ``(C/C_max, T/T_max, A)``, where cost and time span a fraction of their
+        budget while accuracy spans a few hundredths, so the curve is nearly flat and its
+        curvature peaks where accuracy bends first (usually the second point, ``k = 2P``).
     **summarize_kwargs
         Passed to :func:`frontier.summarize` (e.g. ``chunk_size``, ``progress``).
 
@@ -376,10 +385,12 @@ def optimize(
     smallest k on ties; *cube*: max ``(1 - C/C_max)(1 - T/T_max) A``; *utopia*: the Pareto
     point minimising ``||(C/C_max, T/T_max, 1 - A)||``; *cheapest*: lowest mean cost;
     *knee_chord*: the Pareto point (ordered by k) farthest from the chord joining the first
-    and last Pareto points in ``(C/C_max, T/T_max, A)``; *knee_curvature*: maximum curvature
-    of that 3-D curve with the actual spacing of k; *knee_paper*: the reference rule (2-D,
-    noise). Knees need >= 3 Pareto points. The front is taken on the raw means (a budget
-    that is switched off does not flatten its objective). In the cross-model view the curve
+    and last Pareto points; *knee_curvature*: maximum curvature of that 3-D curve with the
+    actual spacing of k; *knee_paper*: the reference rule (2-D, noise); the knees are taken
+    in the ``knee_normalise`` space. Knees need >= 3 Pareto points (else not found); an
+    objective that is constant over the Pareto points drops out of the ``"front"``
+    normalisation (it maps to 0). The front is taken on the raw means (a budget that is
+    switched off does not flatten its objective). In the cross-model view the curve
     is ordered by cost. Selections are hard arg-max rules and are not differentiable (see
     :func:`frontier.sensitivity`).
 
@@ -422,8 +433,11 @@ def optimize(
     budget_terms = (Constraint("cost", "mean", "<=", math.inf),
                     Constraint("time", "mean", "<=", math.inf),
                     Constraint("accuracy", "mean", ">=", -math.inf))
+    if knee_normalise not in ("front", "budget"):
+        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
     choice = choose(table, slo=budget_terms + terms, limits=dict(enumerate(b)),
-                    group_by="model", order_by="k", normalise="budget")
+                    group_by="model", order_by="k", normalise="budget",
+                    knee_normalise=knee_normalise)
     M, K = len(names), len(ks)
     bshape = b.C_max.shape
 
@@ -448,5 +462,5 @@ def optimize(
         feasible=grid(choice.feasible), pareto=grid(choice.front), violation=viol[..., :3],
         slo_ok=slo_ok, points=pts,
         cross=CrossModel(grid(choice.feasible), grid(choice.cross_front), cpts),
-        table=table, choice=choice,
+        table=table, choice=choice, knee_normalise=knee_normalise,
     )
