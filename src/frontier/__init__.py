@@ -26,6 +26,7 @@ from ._optimize import (
 )
 from ._sampling import QUANTILE_LEVELS, Samples, Stats, Summary, sample, summarize
 from ._sensitivity import INPUTS, OUTPUTS, Sensitivity, sensitivity, soft_select
+from ._sweeps import Sweep, read_sweep
 
 __version__ = "0.1.0"
 
@@ -45,4 +46,6 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Knee", "KneeMethod", "knee", "soft_knee",
     # sensitivity
     "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
+    # measured sweeps
+    "Sweep", "read_sweep",
 ]
