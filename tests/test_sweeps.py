@@ -354,6 +354,22 @@ def test_llmperf_real_units_seconds_and_per_minute():
     assert v.loc[16, "tokens_per_gpu"] == pytest.approx(124.29275563556878 / 4)
 
 
+def test_llmperf_individual_responses_attach_and_goodput_by_hand():
+    base = DATA / "llmperf" / "synthetic"
+    # 200 requests k = 0..199: ttft 20 + k % 10 ms, tpot 10 + k % 4 ms, errors at k % 50 == 49
+    s = read_sweep(base, slo={"ttft_ms": 24.5, "tpot_ms": 11.5})
+    t = s.table.set_index("max_concurrency")
+    assert t.loc[1, "duration_s"] == pytest.approx(200 / (100 / 128))  # completed / rate
+    # k % 20 in {0, 1, 4, 12, 13}: 50 good requests, none of them an error
+    assert t.loc[1, "goodput"] == pytest.approx(50 / 256.0)
+    assert t.drop(index=1)["goodput"].isna().all()
+    assert "attached to its run" in s.dropped["reason"].item()
+    alone = read_sweep(next(base.rglob("*_individual_responses.json"))).table.iloc[0]
+    assert (alone["completed"], alone["failed"]) == (196, 4)
+    assert alone["mean_ttft_ms"] == pytest.approx((200 * 24.5 - 4 * 29) / 196)
+    assert "duration_s" not in alone or math.isnan(alone["duration_s"])
+
+
 def test_plain_real_a10g_before_after_set():
     base = DATA / "plain" / "llmperf_a10g_llama3_8b"
     cols = {"max_concurrency": "concurrency",

@@ -221,7 +221,9 @@ def _parse(path: Path, text: str, det: Detected, *, columns, units, knobs,
     if fmt == "guidellm":
         return guidellm.read(path, text)
     if fmt == "llmperf":
-        return llmperf.read(path, text)
+        if layout == "requests":
+            return llmperf.read_requests(path, text)
+        return llmperf.read(path, text, requests_path)
     if fmt == "aiconfigurator":
         return aiconfigurator.read(path, text)
     return plain.read(path, text, layout if layout != "requests" else "jsonl",
@@ -259,8 +261,12 @@ def _read_files(files, *, format, columns, units, knobs):
     # twins: files that repeat the runs of other files being read
     run_dirs = {p.parent for p, d in dets.items() if d.format == "vllm"
                 and _RUN_FILE.match(p.name)}
-    agg_dirs = {p.parent: p for p, d in dets.items()
-                if d.format in ("aiperf", "genai-perf") and d.layout == "json"}
+    aggs: dict[Path, list[Path]] = {}
+    for p, d in dets.items():
+        if d.format in ("aiperf", "genai-perf") and d.layout == "json":
+            aggs.setdefault(p.parent, []).append(p)
+    # one aggregate per directory pairs with the directory's per-request file
+    agg_dirs = {k: v[0] for k, v in aggs.items() if len(v) == 1}
     req_files: dict[Path, Path] = {}
     skip: dict[Path, str] = {}
     for p, d in dets.items():
@@ -274,6 +280,12 @@ def _read_files(files, *, format, columns, units, knobs):
         elif d.format == "aiperf" and d.layout == "requests" and p.parent in agg_dirs:
             req_files[agg_dirs[p.parent]] = p
             skip[p] = f"per-request data of {agg_dirs[p.parent].name}, attached to its run"
+        elif d.format == "llmperf" and d.layout == "requests" and (
+                partner := p.with_name(p.name.replace("_individual_responses.json",
+                                                      "_summary.json"))) in dets \
+                and partner != p:
+            req_files[partner] = p
+            skip[p] = f"per-request data of {partner.name}, attached to its run"
     for p, why in skip.items():
         dropped.append({"source": str(p), "source_row": np.nan, "field": "", "reason": why})
     parsed = []
@@ -599,8 +611,8 @@ def read_sweep(paths, /, *, format: str | None = None, num_gpus: int | str | Non
     if slo_terms is not None:
         if requests is None:
             raise ValueError("`slo`: goodput needs per-request data (vLLM --save-detailed, "
-                             "SGLang --output-details, AIPerf profile_export.jsonl); none of "
-                             "the files hold any")
+                             "SGLang --output-details, AIPerf profile_export.jsonl, LLMPerf "
+                             "*_individual_responses.json); none of the files hold any")
         dur = (table["duration_s"].to_numpy(dtype=float) if "duration_s" in table
                else np.full(len(table), np.nan))
         table["goodput"] = _derived.goodput(requests, slo_terms, dur)

@@ -193,6 +193,8 @@ def unit_factor(unit: str, kind: UnitKind, *, where: str) -> float:
     >>> from frontier._sweeps._canonical import unit_factor
     >>> unit_factor("s", "time", where="x"), unit_factor("requests/min", "req_rate", where="x")
     (1000.0, 0.016666666666666666)
+    >>> unit_factor("per sec", "tok_rate", where="x")
+    1.0
     """
     u = _norm_unit(unit)
     if kind == "time":
@@ -201,6 +203,8 @@ def unit_factor(unit: str, kind: UnitKind, *, where: str) -> float:
     elif kind == "count":
         return 1.0
     else:
+        if u.startswith("per"):  # GenAI-Perf's CSV writes "(per sec)"
+            u = ("req/" if kind == "req_rate" else "tok/") + u[3:].lstrip("/")
         m = re.fullmatch(r"([a-z]+)(?:/|per)([a-z]+)", u)
         if m is not None:
             num, den = m.groups()

@@ -75,6 +75,8 @@ def detect(path: Path, text: str) -> Detected:
         fmt = _json_format(obj, path)
         if layout == "json" and isinstance(obj, Mapping) and aiperf.is_request_record(obj):
             return Detected("aiperf", "requests")
+        if layout == "json" and llmperf.is_requests(obj):
+            return Detected("llmperf", "requests")
         return Detected(fmt or "plain", layout)
     first = head.splitlines()[0] if head else ""
     if aiperf.is_csv_header(first):
@@ -96,8 +98,8 @@ def layout_of(path: Path, text: str) -> str:
     head = text.lstrip()
     if head[:1] in "{[":
         try:
-            parse_json(text, path)
-            return "json"
+            obj = parse_json(text, path)
+            return "requests" if llmperf.is_requests(obj) else "json"
         except ValueError:
             obj = _first_json_line(text)
             if aiperf.is_request_record(obj):

@@ -49,7 +49,6 @@ from ._common import Parsed, dig, number, parse_json, parse_json_lines, read_tex
 
 FORMAT = "aiperf"
 FORMAT_GENAI = "genai-perf"
-FORMAT_REQUESTS = "aiperf-requests"
 
 LATENCY_TAGS = {"ttft": "ttft", "time_to_first_token": "ttft", "inter_token_latency": "tpot",
                 "inter_chunk_latency": "itl", "request_latency": "e2el"}
@@ -285,4 +284,4 @@ def read_requests(path: Path, text: str) -> Parsed:
     row = summarize_requests(req, duration)
     table = pd.DataFrame([row])
     table.insert(0, "source_row", 0)
-    return Parsed(table=table, knobs=[], format=FORMAT_REQUESTS, requests=req, dropped=dropped)
+    return Parsed(table=table, knobs=[], format=FORMAT, requests=req, dropped=dropped)

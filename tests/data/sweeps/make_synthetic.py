@@ -310,8 +310,24 @@ def make_llmperf() -> None:
                   "results_num_completed_requests": N_REQ,
                   "results_num_completed_requests_per_min": 60.0 * t["request_throughput"],
                   "timestamp": 1718200000 + i})
-        write(HERE / "llmperf" / "synthetic" / f"result_synthetic_{c}" /
-              "synthetic-model_512_128_summary.json", json.dumps(d, indent=4))
+        out = HERE / "llmperf" / "synthetic" / f"result_synthetic_{c}"
+        write(out / "synthetic-model_512_128_summary.json", json.dumps(d, indent=4))
+        if c == 1:
+            # per-request twin: TTFT 20, 21, ..., 29 ms in turn; one error every 50 requests
+            reqs = []
+            for k in range(N_REQ):
+                err = k % 50 == 49
+                ttft_s = (20 + k % 10) / 1e3
+                e2e_s = ttft_s + (OUT_LEN - 1) * (10 + k % 4) / 1e3
+                reqs.append({"error_code": 500 if err else None,
+                             "error_msg": "Internal Server Error" if err else "",
+                             "inter_token_latency_s": e2e_s / OUT_LEN, "ttft_s": ttft_s,
+                             "end_to_end_latency_s": e2e_s,
+                             "request_output_throughput_token_per_s": OUT_LEN / e2e_s,
+                             "number_total_tokens": IN_LEN + OUT_LEN,
+                             "number_output_tokens": OUT_LEN, "number_input_tokens": IN_LEN})
+            write(out / "synthetic-model_512_128_individual_responses.json",
+                  json.dumps(reqs, indent=4))
 
 
 # ----------------------------------------------------------------------- AIConfigurator
