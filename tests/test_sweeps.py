@@ -434,6 +434,10 @@ def test_derived_metrics_against_hand_computation(tmp_path):
     # $2/GPU-h * 2 GPUs = $4/h for 1600 tok/s * 3600 s = 5.76M tokens
     assert t["cost_per_mtok"].tolist() == pytest.approx([4 / 5.76, 8 / 17.28])
     assert "num_gpus" in s.knobs
+    g = tmp_path / "mixed.csv"
+    g.write_text("max_concurrency,output_throughput,tp\n8,1600,4\n8,1700,\n")
+    assert read_sweep(g).table["num_gpus"].tolist()[0] == 4.0
+    assert math.isnan(read_sweep(g).table["num_gpus"].tolist()[1])  # unknown, not 1
 
 
 def test_num_gpus_argument_forms_and_errors(tmp_path):
@@ -553,6 +557,19 @@ def test_a_file_without_any_metric_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"t\.csv: `columns` maps 'mean_ttft_ms' to column "
                                          r"'ttft'"):
         read_sweep(p, columns={"mean_ttft_ms": "ttft"})
+
+
+def test_misspelt_mapping_names_are_errors(tmp_path):
+    p = _csv(tmp_path, "c,ttft,tok\n1,20,100\n")
+    with pytest.raises(ValueError, match=r"`columns`: 'mean_ttft' is not a canonical metric "
+                                         r"name \(did you mean \['mean_ttft_ms'"):
+        read_sweep(p, columns={"mean_ttft": "ttft", "output_throughput": "tok"})
+    with pytest.raises(ValueError, match="`units`: 'ttfts' is neither"):
+        read_sweep(p, columns={"mean_ttft_ms": "ttft", "output_throughput": "tok"},
+                   units={"ttfts": "s"})
+    ok = read_sweep(p, columns={"mean_ttft_ms": "ttft", "output_throughput": "tok",
+                                "users": "c"}, units={"ttft": "s"})
+    assert ok.knobs == ("users",) and ok.table["mean_ttft_ms"].item() == 20000.0
 
 
 def test_empty_files_and_tables_are_errors(tmp_path):

@@ -357,13 +357,15 @@ def _resolve_gpus(table: pd.DataFrame, num_gpus) -> bool:
                       ("data_parallel_size", "dp")):
             col = next((n for n in names if n in table.columns), None)
             if col is not None:
-                sizes.append(pd.to_numeric(table[col], errors="coerce").fillna(1.0))
+                sizes.append(pd.to_numeric(table[col], errors="coerce"))
         if not sizes:
             return False
-        prod = sizes[0]
-        for s in sizes[1:]:
-            prod = prod * s
-        table["num_gpus"] = prod
+        known = pd.concat(sizes, axis=1).notna().any(axis=1)
+        prod = sizes[0].fillna(1.0)
+        for size in sizes[1:]:
+            prod = prod * size.fillna(1.0)
+        # a row that states no parallel size at all has an unknown GPU count, not 1
+        table["num_gpus"] = prod.where(known)
     g = pd.to_numeric(table["num_gpus"], errors="coerce")
     bad = g.notna() & ~(g >= 1)
     if bool(bad.any()):

@@ -18,6 +18,7 @@ object. CSV is parsed by pandas' ``read_csv``; JSON and JSON Lines by Python's `
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from collections.abc import Mapping, Sequence
@@ -25,8 +26,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._canonical import LATENCIES, METRICS, STATS, convert, kind_of, unit_factor
-from ._common import Parsed, numeric_knob, parse_json, parse_json_lines, to_numeric_checked
+from ._canonical import KNOB_NAMES, LATENCIES, METRICS, STATS, convert, kind_of, unit_factor
+from ._common import (
+    Parsed,
+    metric_like,
+    numeric_knob,
+    parse_json,
+    parse_json_lines,
+    to_numeric_checked,
+)
 
 FORMAT = "plain"
 
@@ -98,6 +106,7 @@ def read(path: Path, text: str, kind: str, *, columns: Mapping[str, str] | None 
         raise ValueError(f"{path}: the table has no rows")
     columns = dict(columns or {})
     units = dict(units or {})
+    _check_mapping(columns, units)
     for canon, src in columns.items():
         if src not in raw.columns:
             raise ValueError(f"{path}: `columns` maps {canon!r} to column {src!r}, which is "
@@ -158,6 +167,22 @@ def read(path: Path, text: str, kind: str, *, columns: Mapping[str, str] | None 
     table.insert(0, "source_row", range(len(table)))
     return Parsed(table=table.reset_index(drop=True), knobs=knob_names, format=FORMAT,
                   units=found_units)
+
+
+def _check_mapping(columns: Mapping[str, str], units: Mapping[str, str]) -> None:
+    """A misspelt metric name must not become a knob, nor a misspelt unit key be ignored."""
+    for key in columns:
+        if key in METRICS or key in KNOB_NAMES:
+            continue
+        near = difflib.get_close_matches(key, list(METRICS), n=3, cutoff=0.8)
+        if near or metric_like(key) or any(f"_{fam}" in f"_{key}" for fam in LATENCIES):
+            raise ValueError(f"`columns`: {key!r} is not a canonical metric name (did you mean "
+                             f"{near}?); the names are listed in "
+                             "frontier._sweeps._canonical.METRICS")
+    for key in units:
+        if key not in METRICS and key not in LATENCIES and key != "latency":
+            raise ValueError(f"`units`: {key!r} is neither a latency family {LATENCIES}, "
+                             "'latency', nor a canonical metric name")
 
 
 def looks_canonical(df_columns: Sequence[str]) -> bool:
