@@ -29,7 +29,6 @@ a tool's field to the family that matches its definition, not to the name the to
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Literal, NamedTuple
 
@@ -248,7 +247,3 @@ def convert(values, unit: str, column: str, *, where: str):
     arr = np.asarray(values, dtype=float)
     return arr * f if f != 1.0 else arr
 
-
-def is_finite_number(x) -> bool:
-    """True for a real, finite number (not bool, not NaN)."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)

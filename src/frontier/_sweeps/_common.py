@@ -33,7 +33,6 @@ class Parsed:
     predicted: bool = False
     requests: pd.DataFrame | None = None
     dropped: list[dict[str, Any]] = field(default_factory=list)
-    units: dict[str, str] = field(default_factory=dict)
 
 
 def read_text(path: Path) -> str:

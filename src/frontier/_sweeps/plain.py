@@ -127,7 +127,6 @@ def read(path: Path, text: str, kind: str, *, columns: Mapping[str, str] | None 
                 mapping[f"{m.group(1)}_{m.group(2)}_ms"] = c
                 used.add(c)
     table = pd.DataFrame(index=raw.index)
-    found_units: dict[str, str] = {}
     for canon, src in mapping.items():
         if canon not in METRICS:
             continue
@@ -144,7 +143,6 @@ def read(path: Path, text: str, kind: str, *, columns: Mapping[str, str] | None 
         if unit is not None:
             vals = pd.Series(convert(vals.to_numpy(), unit, canon, where=where),
                              index=raw.index)
-            found_units[canon] = unit
         table[canon] = vals
     knob_renames = {src: canon for canon, src in mapping.items() if canon not in METRICS}
     if knobs is not None:
@@ -165,8 +163,7 @@ def read(path: Path, text: str, kind: str, *, columns: Mapping[str, str] | None 
     metric_cols = [c for c in table.columns if c in METRICS]
     table = table[knob_names + metric_cols]
     table.insert(0, "source_row", range(len(table)))
-    return Parsed(table=table.reset_index(drop=True), knobs=knob_names, format=FORMAT,
-                  units=found_units)
+    return Parsed(table=table.reset_index(drop=True), knobs=knob_names, format=FORMAT)
 
 
 def _check_mapping(columns: Mapping[str, str], units: Mapping[str, str]) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._canonical import LATENCIES, METRICS
+from ._canonical import METRICS
 from ._common import (
     Parsed,
     knob_columns,
@@ -150,5 +150,3 @@ def read_csv(path: Path, text: str) -> Parsed:
     df = pd.read_csv(io.StringIO(text))
     return _frame(df.to_dict("records"), path)
 
-
-LATENCY_FAMILIES = tuple(m for m in LATENCIES if m != "ntpot")
