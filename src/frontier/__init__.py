@@ -25,6 +25,7 @@ from ._study import (
     budget_grid,
     optimize,
 )
+from ._sweeps import Sweep, read_sweep
 from ._table import Objective, Table
 
 __version__ = "0.1.0"
@@ -47,4 +48,6 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Knee", "KneeMethod", "knee", "soft_knee",
     # sensitivity
     "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
+    # measured sweeps
+    "Sweep", "read_sweep",
 ]
