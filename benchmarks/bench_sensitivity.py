@@ -22,7 +22,7 @@ IDS = jnp.arange(N, dtype=jnp.uint32)
 
 
 def _f(p, lim):
-    return frontier.soft_select(p, jnp.int32(4), lim, KEY, IDS, ks=KS, rule="knee",
+    return frontier.soft_select(p, jnp.int32(4), lim, KEY, IDS, ks=KS, rule="knee_chord",
                                 temperature=0.01)
 
 

@@ -171,7 +171,7 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature,
     With ``log f`` the soft feasibility and ``log pi`` the soft Pareto membership among the
     softly feasible, logits are ``(log f + score) / tau`` for ``"accuracy"`` (score ``a``)
     and ``"cube"`` (``(1-c)(1-t)a``), and ``(log f + log pi + score) / tau`` for ``"utopia"``
-    (``-||(c, t, 1-a)||``) and ``"knee"`` (the chord distance). Since ``log f ~ -margin /
+    (``-||(c, t, 1-a)||``) and ``"knee_chord"`` (the chord distance). Since ``log f ~ -margin /
     tau``, infeasible candidates lose to any feasible one as ``tau -> 0``: the weights
     converge to the hard rule's one-hot choice (ties share the weight).
 
@@ -192,6 +192,6 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature,
     if rule == "utopia":
         score = -_safe_sqrt(c * c + t * t + (1.0 - a) ** 2)
         return jax.nn.softmax((logm + score / _unit(score, logm)) / temperature)
-    if rule == "knee":
+    if rule == "knee_chord":
         return soft_knee_weights(jnp.stack([c, t, a], -1), logm, temperature, knee_normalise)
     raise ValueError(rule)  # pragma: no cover - static programming error

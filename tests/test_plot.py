@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 
 import frontier
 from frontier import plot
+from frontier._rules import DEFAULT_RULES, rule_info
+from frontier.plot._save import safe_keys, save_figure
 
 KEYS = ("gpt5-mini", "gpt5")
 PER_MODEL = ("feasible_region_3d", "accuracy_vs_k", "cost_vs_k", "front_projections")
@@ -50,9 +52,18 @@ def _legend_texts(fig):
 
 
 def test_importing_frontier_does_not_import_matplotlib():
-    code = ("import sys, frontier, frontier.plot; "
+    code = ("import sys, frontier, frontier.plot, frontier.cli; "
+            "import frontier.plot.region, frontier.plot.curves, frontier.plot.fronts, "
+            "frontier.plot.sensitivity; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_public_names_stay():
+    assert plot.DEFAULT_RULES == DEFAULT_RULES
+    for name in ("accuracy_vs_k", "cost_vs_k", "cross_model_front", "feasible_region_3d",
+                 "front_projections", "save_all", "save_tornado", "tornado"):
+        assert callable(getattr(plot, name)) and name in plot.__all__
 
 
 def test_feasible_region_3d(study):
@@ -100,6 +111,25 @@ def test_cost_vs_k(study):
     assert bottom.get_xlabel() == "k (inferences per query)"
     texts = _legend_texts(fig)
     assert any("C_max = $0.5" in t for t in texts) and any("T_max = 60 s" in t for t in texts)
+    assert texts.count("feasible k (all constraints)") == 1
+    for obj, ax in (("cost", top), ("time", bottom)):
+        assert f"{obj}: mean" in texts and f"{obj}: 95% interval over trials" in texts
+        np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), study.ks)
+
+
+@pytest.mark.parametrize("name", ["accuracy_vs_k", "cost_vs_k", "front_projections",
+                                  "feasible_region_3d"])
+def test_rule_markers_use_the_rule_table(study, name):
+    fig = getattr(plot, name)(study, "gpt5")
+    texts = _legend_texts(fig)
+    pts = study.points
+    for rule in DEFAULT_RULES:
+        p = getattr(pts, rule)
+        if bool(p.found[1]):
+            assert f"{rule_info(rule).label} (k={int(p.k[1])})" in texts
+    assert not any("paper" in t for t in texts)
+    fig = getattr(plot, name)(study, "gpt5", rules=("knee_paper",))
+    assert any(t.startswith("knee (paper, C-T)") for t in _legend_texts(fig))
 
 
 def test_front_projections(study):
@@ -214,7 +244,7 @@ def test_save_all_no_feasible(infeasible, tmp_path):
 
 
 def test_safe_file_names():
-    keys = plot._safe_keys(["a/b c", "A/B:C", "../..", "ok-key.v2"])
+    keys = safe_keys(["a/b c", "A/B:C", "../..", "ok-key.v2"])
     assert keys == ["a_b_c", "A_B_C_2", "model2", "ok-key.v2"]
 
 
@@ -222,8 +252,37 @@ def test_saved_files_get_the_usual_mode(tmp_path):
     fig = plt.figure()
     old = os.umask(0o022)
     try:
-        plot._save_atomic(fig, str(tmp_path / "f.png"), "png", 30)
+        save_figure(fig, str(tmp_path / "f.png"), "png", 30)
     finally:
         os.umask(old)
     assert os.listdir(tmp_path) == ["f.png"]  # no temporary file left behind
     assert os.stat(tmp_path / "f.png").st_mode & 0o777 == 0o644
+
+
+def _sensitivity():
+    """A small :class:`frontier.Sensitivity` with made-up numbers (the tornado only draws)."""
+    n_in, n_out = len(frontier.INPUTS), len(frontier.OUTPUTS)
+    el = np.linspace(-1.0, 1.2, n_out * n_in).reshape(n_out, n_in)
+    return frontier.Sensitivity(
+        rule="knee", temperature=0.01, models=("gpt5",), inputs=frontier.INPUTS,
+        outputs=frontier.OUTPUTS, value=np.asarray([16.0, 0.3, 40.0, 0.97]),
+        value_se=np.full(n_out, 0.01), grad=el, grad_se=0.1 * abs(el), elasticity=el,
+        elasticity_se=0.1 * abs(el), hard_k=np.asarray(16))
+
+
+def test_tornado_and_save_tornado(tmp_path):
+    sens = _sensitivity()
+    fig = plot.tornado(sens, "cost", top=5)
+    (ax,) = fig.axes
+    assert len(ax.patches) == 5
+    assert fig.get_suptitle().startswith("Sensitivity of the knee (chord) point: gpt5")
+    top = sens.ranked("cost")[0][0]
+    assert ax.get_yticklabels()[-1].get_text() == top  # largest at the top
+    with pytest.raises(ValueError, match="`output`"):
+        plot.tornado(sens, "latency")
+    with pytest.raises(ValueError, match="unknown format"):
+        plot.save_tornado(sens, tmp_path, formats=("docx",))
+    plt.close("all")
+    paths = plot.save_tornado(sens, tmp_path / "t", output="time", formats=("png",), dpi=40)
+    assert paths == [str(tmp_path / "t" / "tornado-time.png")]
+    assert open(paths[0], "rb").read(8) == PNG_MAGIC and not plt.get_fignums()

@@ -57,7 +57,7 @@ def test_soft_rules_converge_to_hard_on_the_catalog(knee_normalise):
     key = jax.random.key(0)
     c, t, a = jax.vmap(lambda pp, P: soft.soft_study_means(pp, P, key, ids, KS, None))(p, par)
     cn, tn, an = (np.asarray(x, np.float64) for x in (c, t, a))
-    hard_of = {"knee": "knee_chord", "utopia": "utopia", "accuracy": "accuracy", "cube": "cube"}
+    hard_of = {r: r for r in ("knee_chord", "utopia", "accuracy", "cube")}
     taus = (1e-3, 1e-4, 1e-5)
     checked, ties = 0, []
     for lim in BUDGETS:
@@ -103,7 +103,7 @@ def test_check_grads_float64():
         def f(u, v):  # relative perturbations of the 10 fields and the 3 budget values
             p = K.ModelParams(*(x * (1 + ui) for x, ui in zip(p0, u, strict=True)))
             return frontier.soft_select(p, jnp.int32(4), lim0 * (1 + v), jax.random.key(1), ids,
-                                        ks=(4, 8, 12, 16, 20), rule="knee", temperature=0.05,
+                                        ks=(4, 8, 12, 16, 20), rule="knee_chord", temperature=0.05,
                                         acc_temperature=0.02)
 
         check_grads(f, (jnp.zeros(10), jnp.zeros(3)), order=1, modes=["rev"], eps=1e-6,
@@ -121,7 +121,7 @@ def test_gradients_match_central_differences_within_standard_errors():
 def _gradients_vs_central_differences():
     m = CAT["gpt5-mini"]
     budget = (0.3, 40.0, 0.9)
-    kw = dict(budget=budget, ks=KS, key=3, num_trials=4096, num_batches=4, rule="knee",
+    kw = dict(budget=budget, ks=KS, key=3, num_trials=4096, num_batches=4, rule="knee_chord",
               temperature=0.02, dtype=jnp.float64)
     s = frontier.sensitivity(m, **kw)
     eps = np.finfo(np.float64).eps
@@ -186,7 +186,7 @@ def test_soft_accuracy_optimal_follows_hard_as_budget_tightens():
     np.testing.assert_allclose(soft_k, hard, atol=0.5)
 
 
-@pytest.mark.parametrize("method", ["knee", "utopia"])
+@pytest.mark.parametrize("method", ["knee_chord", "utopia"])
 def test_gradients_finite_for_every_catalog_model(method):
     s = frontier.sensitivity(CAT, budget=(0.5, 60.0, 0.88), ks=KS, key=0, num_trials=1024,
                              num_batches=2, rule=method)

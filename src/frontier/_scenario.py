@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -16,7 +17,11 @@ class ScenarioError(ValueError):
 
 
 class Scenario(NamedTuple):
-    """Everything ``frontier run`` needs."""
+    """Everything ``frontier run`` needs.
+
+    ``parallel`` is ``None`` unless the scenario or ``--parallel`` sets it: then every model
+    runs at its own ``default_parallel`` (see :meth:`parallel_by_model`).
+    """
 
     name: str
     models: dict[str, Model]
@@ -25,17 +30,24 @@ class Scenario(NamedTuple):
     acc_min: Any
     k_max: int | None
     ks: tuple[int, ...] | None
-    parallel: int
+    parallel: int | None
     trials: int
     seed: int
     slo: str | None
     scheme: str
     time_model: str
 
+    def parallel_by_model(self) -> dict[str, int]:
+        """The parallelism P each model runs at: ``parallel``, or its ``default_parallel``."""
+        return {k: self.parallel or m.default_parallel for k, m in self.models.items()}
+
+
+#: Seeds are 64-bit signed integers (what :func:`jax.random.key` takes).
+SEED_RANGE = (-(2**63), 2**63 - 1)
 
 _DEFAULTS = {
     "models": None, "only": None, "C_max": 0.50, "T_max": 60.0, "acc_min": 0.88, "k_max": 128,
-    "ks": None, "parallel": 4, "trials": 300, "seed": 42, "slo": None, "scheme": "crn",
+    "ks": None, "parallel": None, "trials": 300, "seed": 42, "slo": None, "scheme": "crn",
     "time_model": "paper",
 }
 
@@ -54,17 +66,22 @@ def _check(name: str, where: str, key: str, value: Any) -> Any:
         return ScenarioError(f"{where}: `{key}` must be {what}, got {value!r}")
 
     if key in ("k_max", "parallel", "trials", "seed"):
-        if value is None and key == "k_max":
+        if value is None and key in ("k_max", "parallel"):
             return None
         if isinstance(value, bool) or not isinstance(value, int) or (key != "seed" and value < 1):
             raise bad("a positive integer" if key != "seed" else "an integer")
+        if key == "seed" and not SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+            raise bad("an integer from -2**63 to 2**63 - 1")
         return value
     if key in ("C_max", "T_max", "acc_min"):
         vals = value if isinstance(value, list) else [value]
-        if not vals or any(isinstance(v, bool) or not isinstance(v, int | float) for v in vals):
+        if not vals or any(isinstance(v, bool) or not isinstance(v, int | float)
+                           or math.isnan(v) for v in vals):
             raise bad("a number or a list of numbers")
         if key != "acc_min" and any(v <= 0 for v in vals):
-            raise bad("> 0")
+            raise bad("> 0 (inf for no limit)")
+        if key == "acc_min" and any(v == math.inf for v in vals):
+            raise bad("< inf (-inf for no limit)")
         return [float(v) for v in vals] if isinstance(value, list) else float(value)
     if key == "ks":
         if value is None:
@@ -121,9 +138,6 @@ def _build(name: str, where: str, raw: Mapping[str, Any], base_dir: str | None) 
             raise ScenarioError(
                 f"{where}: unknown model key {missing[0]!r} in `only` (known: {', '.join(models)})")
         models = {k: models[k] for k in cfg["only"]}
-    if cfg["ks"] is None and cfg["k_max"] is not None and cfg["parallel"] > cfg["k_max"]:
-        raise ScenarioError(f"{where}: empty grid: parallel={cfg['parallel']} > "
-                            f"k_max={cfg['k_max']}")
     return Scenario(name, models, cfg["C_max"], cfg["T_max"], cfg["acc_min"], cfg["k_max"],
                     cfg["ks"], cfg["parallel"], cfg["trials"], cfg["seed"], cfg["slo"],
                     cfg["scheme"], cfg["time_model"])
@@ -136,7 +150,15 @@ def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None)
     number or a list, which makes a grid; ``k_max`` and ``parallel`` or an explicit ``ks``;
     ``trials``, ``seed``, ``slo``, ``scheme``, ``time_model``, ``only``) and ``models``:
     a path to a model file (relative to the scenario) or an inline mapping in the reference
-    code's format; without it, the catalog.
+    code's format; without it, the catalog. Without ``parallel`` every model runs at its own
+    ``default_parallel``.
+
+    Examples
+    --------
+    >>> from frontier._scenario import load_scenario
+    >>> sc = load_scenario("reference", {"only": ["gpt5"], "k_max": 16})
+    >>> sc.parallel, sc.parallel_by_model()
+    (None, {'gpt5': 4})
     """
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     if name_or_path in BUILTIN:

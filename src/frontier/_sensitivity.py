@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._models import FLOAT_FIELDS, Model
+from ._rules import SOFT_RULES
 from ._sampling import _as_models, _as_parallel, _float_dtype, _stack_params
 from ._study import Budget, _as_budget, candidate_ks
 from ._validation import as_key, positive_int
@@ -22,7 +23,7 @@ __all__ = ["INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select"]
 
 OUTPUTS: tuple[str, ...] = ("k", "cost", "time", "accuracy")
 INPUTS: tuple[str, ...] = (*FLOAT_FIELDS, "C_max", "T_max", "acc_min")
-Rule = Literal["knee", "utopia", "accuracy", "cube"]
+Rule = Literal["knee_chord", "utopia", "accuracy", "cube"]
 
 
 class Sensitivity(NamedTuple):
@@ -122,7 +123,7 @@ def sensitivity(
     k_max: int | None = None,
     ks: Sequence[int] | None = None,
     parallel: int | Sequence[int] | None = None,
-    rule: Rule = "knee",
+    rule: Rule = "knee_chord",
     knee_normalise: str = "front",
     temperature: float = 0.01,
     acc_temperature: float | None = None,
@@ -148,8 +149,8 @@ def sensitivity(
         As in :func:`frontier.optimize`; the trials are split into ``num_batches``
         independent batches.
     rule
-        The selection rule: ``"knee"`` (chord knee), ``"utopia"``, ``"accuracy"`` or
-        ``"cube"``.
+        The selection rule (as named in :class:`frontier.Points`): ``"knee_chord"``,
+        ``"utopia"``, ``"accuracy"`` or ``"cube"``.
     knee_normalise
         The knee's space, as in :func:`frontier.optimize`: ``"front"`` (default; each
         objective scaled by the range of the Pareto candidates) or ``"budget"`` (the
@@ -189,8 +190,8 @@ def sensitivity(
     ks = candidate_ks(ms, k_max=k_max, ks=ks, parallel=parallel)
     if knee_normalise not in ("front", "budget"):
         raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
-    if rule not in ("knee", "utopia", "accuracy", "cube"):
-        raise ValueError(f"`rule` must be 'knee', 'utopia', 'accuracy' or 'cube', got {rule!r}")
+    if rule not in SOFT_RULES:
+        raise ValueError(f"`rule` must be one of {SOFT_RULES}, got {rule!r}")
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise ValueError(f"`temperature` must be a number > 0, got {temperature!r}")
     if acc_temperature is not None and not acc_temperature > 0:
@@ -241,6 +242,6 @@ def _hard_k(params, par, limits, key, ks, rule, n, knee_normalise):
     kf = jnp.asarray(ks, means[0].dtype)
     res = jax.vmap(partial(_sel.select_paper, knee_norm=knee_normalise),
                    in_axes=(0, 0, 0, None, None))(*means, kf, limits)
-    idx = {"knee": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
+    idx = {"knee_chord": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
            "cube": res.cube}[rule]
     return jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)

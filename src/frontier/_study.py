@@ -40,10 +40,6 @@ OBJECTIVES: tuple[Objective, ...] = (
     Objective("accuracy", "max", "", (0.0, 1.0)),
 )
 
-#: The rules of :class:`Points`, in field order.
-POINT_NAMES: tuple[str, ...] = ("accuracy", "cube", "utopia", "cheapest", "knee_chord",
-                                "knee_curvature", "knee_paper")
-
 # Points field -> engine rule
 _RULE_OF = {"accuracy": "best:accuracy", "cube": "cube", "utopia": "utopia",
             "cheapest": "best:cost", "knee_chord": "knee_chord",
