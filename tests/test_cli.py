@@ -91,7 +91,7 @@ def test_budget_grid_and_infeasible(tmp_path, capsys):
     args = ["run", *SMALL, "--t-max", "5", "60", "--no-write"]
     assert cli.main(args) == 0
     text = capsys.readouterr().out
-    assert "no feasible k; closest is k=4: time" in text
+    assert "no feasible k; closest is k=4: mean time" in text
     assert text.count("budget: cost") == 2
 
 

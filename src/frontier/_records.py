@@ -132,6 +132,7 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
             "parallel": next(iter(par.values())) if len(set(par.values())) == 1 else None,
             "parallel_by_model": par, "trials": scenario.trials, "seed": scenario.seed,
             "slo": scenario.slo, "scheme": scenario.scheme, "time_model": scenario.time_model,
+            "knee_normalise": scenario.knee_normalise,
         }
     out["rules"] = {r.name: r.label for r in RULES}
     out["quantile_levels"] = list(s.quantile_levels)
@@ -244,7 +245,8 @@ def sensitivity_record(sens: Sensitivity, *, model: str, name: str, budget: Sequ
     """
     return json_ready({
         "model": model, "name": name, "rule": sens.rule,
-        "rule_label": rule_info(sens.rule).label, "parallel": parallel,
+        "rule_label": rule_info(sens.rule).label, "knee_normalise": sens.knee_normalise,
+        "parallel": parallel,
         "temperature": sens.temperature, "trials": trials, "batches": batches,
         "budget": dict(zip(_BUDGET, (float(v) for v in budget), strict=True)),
         "hard_k": int(sens.hard_k),

@@ -36,6 +36,7 @@ class Scenario(NamedTuple):
     slo: str | None
     scheme: str
     time_model: str
+    knee_normalise: str = "front"
 
     def parallel_by_model(self) -> dict[str, int]:
         """The parallelism P each model runs at: ``parallel``, or its ``default_parallel``."""
@@ -48,7 +49,7 @@ SEED_RANGE = (-(2**63), 2**63 - 1)
 _DEFAULTS = {
     "models": None, "only": None, "C_max": 0.50, "T_max": 60.0, "acc_min": 0.88, "k_max": 128,
     "ks": None, "parallel": None, "trials": 300, "seed": 42, "slo": None, "scheme": "crn",
-    "time_model": "paper",
+    "time_model": "paper", "knee_normalise": "front",
 }
 
 #: Built-in scenarios; ``reference`` is the reference code's default study.
@@ -102,6 +103,10 @@ def _check(name: str, where: str, key: str, value: Any) -> Any:
         if value not in ("paper", "waves"):
             raise bad("'paper' or 'waves'")
         return value
+    if key == "knee_normalise":
+        if value not in ("front", "budget"):
+            raise bad("'front' or 'budget'")
+        return value
     if key == "only":
         if value is not None and (not isinstance(value, list)
                                   or not all(isinstance(v, str) for v in value)):
@@ -140,7 +145,7 @@ def _build(name: str, where: str, raw: Mapping[str, Any], base_dir: str | None) 
         models = {k: models[k] for k in cfg["only"]}
     return Scenario(name, models, cfg["C_max"], cfg["T_max"], cfg["acc_min"], cfg["k_max"],
                     cfg["ks"], cfg["parallel"], cfg["trials"], cfg["seed"], cfg["slo"],
-                    cfg["scheme"], cfg["time_model"])
+                    cfg["scheme"], cfg["time_model"], cfg["knee_normalise"])
 
 
 def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -148,9 +153,9 @@ def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None)
 
     A file holds the keys of the built-in scenarios (``C_max``, ``T_max``, ``acc_min``: a
     number or a list, which makes a grid; ``k_max`` and ``parallel`` or an explicit ``ks``;
-    ``trials``, ``seed``, ``slo``, ``scheme``, ``time_model``, ``only``) and ``models``:
-    a path to a model file (relative to the scenario) or an inline mapping in the reference
-    code's format; without it, the catalog. Without ``parallel`` every model runs at its own
+    ``trials``, ``seed``, ``slo``, ``scheme``, ``time_model``, ``knee_normalise``,
+    ``only``) and ``models``: a path to a model file (relative to the scenario) or an
+    inline mapping in the reference code's format; without it, the catalog. Without ``parallel`` every model runs at its own
     ``default_parallel``.
 
     Examples

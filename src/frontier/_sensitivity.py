@@ -56,6 +56,7 @@ class Sensitivity(NamedTuple):
     elasticity: jax.Array
     elasticity_se: jax.Array
     hard_k: jax.Array
+    knee_normalise: str = "front"
 
     def ranked(self, output: str = "k", model: int = 0) -> list[tuple[str, float, float]]:
         """``(input, elasticity, se)`` for one output, largest ``|elasticity|`` first."""
@@ -232,7 +233,8 @@ def sensitivity(
     out = [value, value_se, grad, grad_se, el, el_se, hard]
     if not batched:
         out = [a[0] for a in out]
-    return Sensitivity(rule, float(temperature), names, INPUTS, OUTPUTS, *out)
+    return Sensitivity(rule, float(temperature), names, INPUTS, OUTPUTS, *out,
+                       knee_normalise=knee_normalise)
 
 
 def _hard_k(params, par, limits, key, ks, rule, n, knee_normalise):

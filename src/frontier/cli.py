@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="common random numbers across k (default) or the reference's streams")
     r.add_argument("--time-model", choices=("paper", "waves"),
                    help="the paper's time rule (default) or waves of P calls")
+    r.add_argument("--knee-normalise", choices=("front", "budget"),
+                   help="the knees' space: each objective scaled by the front's range (default)"
+                   " or the paper's (C/C_max, T/T_max, A)")
     r.add_argument("--out", default="frontier-out", metavar="DIR",
                    help="output directory, replaced as a whole (default: frontier-out)")
     r.add_argument("--no-write", action="store_true", help="write nothing, only print")
@@ -129,7 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--model", required=True, metavar="KEY", help="the model to analyse")
     sn.add_argument("--models", metavar="FILE", help="YAML/TOML model file (default: catalog)")
     sn.add_argument("--rule", choices=SOFT_RULES, default="knee_chord",
-                    help="the selection rule (default: knee, the chord knee)")
+                    help="the selection rule (default: knee_chord)")
+    sn.add_argument("--knee-normalise", choices=("front", "budget"),
+                    help="the knee's space: the front's range (default) or the budget's")
     sn.add_argument("--output", choices=("k", "cost", "time", "accuracy"), default=None,
                     help="print only this output (default: all four)")
     sn.add_argument("--temperature", type=float, default=0.01,
@@ -200,7 +205,7 @@ def _cmd_run(args) -> int:
         "T_max": one(args.t_max), "acc_min": one(args.acc_min), "k_max": args.k_max,
         "ks": None if args.ks is None else list(args.ks), "parallel": args.parallel,
         "trials": args.trials, "seed": args.seed, "slo": args.slo, "scheme": args.scheme,
-        "time_model": args.time_model,
+        "time_model": args.time_model, "knee_normalise": args.knee_normalise,
     })
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
@@ -211,6 +216,7 @@ def _cmd_run(args) -> int:
     study = frontier.optimize(
         sc.models, budget=budget, key=sc.seed, num_trials=sc.trials, k_max=sc.k_max, ks=sc.ks,
         parallel=sc.parallel, slo=sc.slo, scheme=sc.scheme, time_model=sc.time_model,
+        knee_normalise=sc.knee_normalise,
     )
     elapsed = time.perf_counter() - t0
     rec = study_records(study, sc)
@@ -237,7 +243,7 @@ def _cmd_sensitivity(args) -> int:
     sc = load_scenario(args.scenario, {
         "models": args.models, "C_max": args.c_max, "T_max": args.t_max,
         "acc_min": args.acc_min, "k_max": args.k_max, "parallel": args.parallel,
-        "seed": args.seed,
+        "seed": args.seed, "knee_normalise": args.knee_normalise,
     })
     if args.model not in sc.models:
         raise _UsageError(f"unknown model {args.model!r} (known: {', '.join(sc.models)})")
@@ -254,7 +260,7 @@ def _cmd_sensitivity(args) -> int:
     sens = frontier.sensitivity(
         model, budget=budget, key=sc.seed, num_trials=args.trials, k_max=sc.k_max, ks=sc.ks,
         parallel=sc.parallel, rule=args.rule, temperature=args.temperature,
-        num_batches=args.batches,
+        num_batches=args.batches, knee_normalise=sc.knee_normalise,
     )
     elapsed = time.perf_counter() - t0
     rec = sensitivity_record(sens, model=args.model, name=model.name, budget=budget,
