@@ -155,8 +155,8 @@ def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None)
     number or a list, which makes a grid; ``k_max`` and ``parallel`` or an explicit ``ks``;
     ``trials``, ``seed``, ``slo``, ``scheme``, ``time_model``, ``knee_normalise``,
     ``only``) and ``models``: a path to a model file (relative to the scenario) or an
-    inline mapping in the reference code's format; without it, the catalog. Without ``parallel`` every model runs at its own
-    ``default_parallel``.
+    inline mapping in the reference code's format; without it, the catalog. Without
+    ``parallel`` every model runs at its own ``default_parallel``.
 
     Examples
     --------
