@@ -121,7 +121,7 @@ def validate_model(model: Any, label: str | None = None) -> Model:
         v = getattr(model, f)
         if isinstance(v, jax.core.Tracer):
             continue
-        if isinstance(v, bool | np.bool_) or getattr(v, "dtype", None) == bool:
+        if isinstance(v, bool | np.bool_) or np.dtype(getattr(v, "dtype", float)) == np.bool_:
             raise TypeError(f"{label}: field `{f}` must be a real number, got the bool {v!r}")
         try:
             x = float(v)
