@@ -17,8 +17,8 @@ import jax
 import jax.numpy as jnp
 
 from . import knee as _knee
-from ._guards import safe_div as _safe_div
-from ._guards import safe_norm as _safe_norm
+from ._primitives import safe_div as _safe_div
+from ._primitives import safe_norm as _safe_norm
 
 __all__ = [
     "Selection",
