@@ -27,7 +27,7 @@ tie counter.
 from __future__ import annotations
 
 import itertools
-from functools import partial
+from functools import partial, wraps
 
 import jax
 import jax.numpy as jnp
@@ -107,10 +107,27 @@ def _volume(value: jax.Array, unbounded: jax.Array) -> jax.Array:
     return jnp.where(unbounded, jnp.asarray(jnp.inf, value.dtype), value)
 
 
+def _empty_gives(shape: tuple[int, ...]):
+    """Decorator: an exact kernel called on ``n == 0`` rows returns zeros of ``shape`` (a
+    volume of 0, or no contributions) in the dtype of the points."""
+
+    def wrap(kernel):
+        @wraps(kernel)
+        def run(points: jax.Array, ref: jax.Array) -> jax.Array:
+            if points.shape[0] == 0:
+                return jnp.zeros(shape, points.dtype)
+            return kernel(points, ref)
+
+        return run
+
+    return wrap
+
+
 # ----------------------------------------------------------------------------- exact HV
 
 
 @jax.jit
+@_empty_gives(())
 def hv1(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exact 1-D hypervolume ``max(0, ref - min(points))`` of ``(n, 1)`` minimised points.
 
@@ -120,14 +137,13 @@ def hv1(points: jax.Array, ref: jax.Array) -> jax.Array:
     >>> float(hv1(jnp.array([[0.25], [0.5], [3.0]]), jnp.array([1.0])))
     0.75
     """
-    if points.shape[0] == 0:
-        return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     value = jnp.where(jnp.any(valid), ref[0] - jnp.min(p[:, 0]), 0)
     return _volume(value, _unbounded(points, ref, valid))
 
 
 @jax.jit
+@_empty_gives(())
 def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exact 2-D hypervolume of ``(n, 2)`` minimised points.
 
@@ -143,8 +159,6 @@ def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     0.75
     """
     n = points.shape[0]
-    if n == 0:
-        return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     x, y = p[:, 0], p[:, 1]
     kx = sort_key(x)
@@ -317,6 +331,7 @@ def _hv3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives(())
 def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exact 3-D hypervolume of ``(n, 3)`` minimised points, ``O(n log n)``.
 
@@ -345,8 +360,6 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
     0.5
     """
     n = points.shape[0]
-    if n == 0:
-        return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     if n <= PREFILTER_MIN:
         return _volume(_hv3_sweep(p, ref), _unbounded(points, ref, valid))
@@ -359,6 +372,7 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives((0,))
 def hvc1(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 1-D contributions: only a unique minimum contributes (up to the runner-up).
 
@@ -369,8 +383,6 @@ def hvc1(points: jax.Array, ref: jax.Array) -> jax.Array:
     [0.25, 0.0, 0.0]
     """
     n = points.shape[0]
-    if n == 0:
-        return jnp.zeros((0,), points.dtype)
     p, _ = _clip_to_ref(points, ref)
     x = p[:, 0]
     i = jnp.argmin(x)
@@ -380,6 +392,7 @@ def hvc1(points: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives((0,))
 def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 2-D contributions, ``O(n log n)``.
 
@@ -399,8 +412,6 @@ def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
     """
     n = points.shape[0]
     dt = points.dtype
-    if n == 0:
-        return jnp.zeros((0,), dt)
     p, _ = _clip_to_ref(points, ref)
     idx = jnp.arange(n, dtype=jnp.int32)
     _, _, order = lax.sort((sort_key(p[:, 0]), sort_key(p[:, 1]), idx), num_keys=2)
@@ -427,6 +438,7 @@ def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives((0,))
 def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 3-D contributions: ``box(p_k) - HV({max(p_j, p_k) : j != k})`` for each ``k``.
 
@@ -448,8 +460,6 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """
     n = points.shape[0]
     dt = points.dtype
-    if n == 0:
-        return jnp.zeros((0,), dt)
     p, valid = _clip_to_ref(points, ref)
     idx = jnp.arange(n, dtype=jnp.int32)
 
