@@ -457,6 +457,18 @@ def _cmd_sweep(args) -> int:
     return 0
 
 
+def _usage_errors(cmd: Callable[[Any], int]) -> Callable[[Any], int]:
+    """The sweep commands pass the user's text to the library, whose argument errors
+    (``TypeError`` as well as ``ValueError``) are then usage errors."""
+    def run(args) -> int:
+        try:
+            return cmd(args)
+        except TypeError as e:
+            raise _UsageError(str(e)) from None
+
+    return run
+
+
 def _side_name(path: str) -> str:
     base = os.path.basename(os.path.normpath(path)) or path
     return os.path.splitext(base)[0] if os.path.isfile(path) else base
@@ -510,12 +522,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity,
-               "sweep": _cmd_sweep, "compare": _cmd_compare}
+               "sweep": _usage_errors(_cmd_sweep), "compare": _usage_errors(_cmd_compare)}
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         return command[args.command](args)
-    except (_UsageError, ValueError, TypeError, OSError, OverflowError) as e:
+    except (_UsageError, ValueError, OSError, OverflowError) as e:
         print(f"frontier: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

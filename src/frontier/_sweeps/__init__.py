@@ -168,9 +168,13 @@ class Sweep:
         ...     "mean_ttft_ms": t, "p99_ttft_ms": 2 * t} for c, x, t in
         ...     [(1, 100.0, 20.0), (8, 700.0, 50.0)]]))
         >>> t = read_sweep(f).to_table()
-        >>> t.names, sorted(t.stats["ttft_ms"]), list(t.knobs)
-        (('output_throughput', 'ttft_ms'), ['mean', 'p50', 'p99'], ['max_concurrency', 'config', 'repeat'])
-        """  # noqa: E501
+        >>> t.names
+        ('output_throughput', 'ttft_ms', 'tokens_per_user')
+        >>> sorted(t.stats["ttft_ms"]), list(t.knobs)
+        (['mean', 'p99'], ['max_concurrency', 'config', 'repeat'])
+        >>> t.stat("ttft_ms", "p99").tolist()
+        [40.0, 100.0]
+        """
         from ._table import to_table
 
         return to_table(self, objectives, by=by)

@@ -159,6 +159,9 @@ def _repeat_note(sweep: Sweep, by: str) -> str:
     sizes = sweep.table.groupby("config").size()
     if int(sizes.max()) <= 1:
         return ""
+    if by == "config" and sizes.size == 1 and "label" not in sweep.table and not sweep.knobs:
+        return (f" (no knob tells the runs apart, so all {int(sizes.iloc[0])} are repeats of "
+                "one config; by='run' compares them one by one)")
     if by == "run":
         return " (each run on its own; repeats not averaged)"
     lo, hi = int(sizes.min()), int(sizes.max())
