@@ -1,6 +1,6 @@
 """The whole default study (nine models, k = 4..128 step 4, 300 trials) vs the reference loop.
 
-The reference algorithm (SPEC section 2, re-implemented by us in NumPy): for every selection
+The reference algorithm (the paper's code, re-implemented by us in NumPy): for every selection
 method the grid is re-simulated, every k with its own seed, every trial in a Python loop
 drawing k inferences. Target: >= 300x after compilation; and a 10^6-trial study of all nine
 models in under 30 s on the 2-core CPU.

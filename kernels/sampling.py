@@ -1,4 +1,4 @@
-"""Monte Carlo kernels for the paper model (SPEC section 2).
+"""Monte Carlo kernels for the paper model (arXiv 2510.18905).
 
 Every trial ``t`` owns the key ``fold_in(key, t)``; its three standard-normal streams (input
 length, output length, accuracy) come from ``split(fold_in(key, t), 3)``, each drawn as a 1-D
@@ -31,11 +31,15 @@ from jax import lax
 __all__ = [
     "ModelParams",
     "Outcomes",
+    "arith_progression",
     "draw_normals",
+    "inference",
     "outcomes_crn",
     "outcomes_independent",
     "prefix_reduce",
     "simulate_trials",
+    "time_rule",
+    "tree_sum",
 ]
 
 
@@ -72,7 +76,7 @@ def draw_normals(key: jax.Array, trial_ids: jax.Array, kmax: int, dtype) -> jax.
     return jax.vmap(one)(trial_ids)
 
 
-def _arith_progression(ks: tuple[int, ...]) -> tuple[int, int] | None:
+def arith_progression(ks: tuple[int, ...]) -> tuple[int, int] | None:
     """``(first, step)`` when ``ks`` is an increasing arithmetic progression, else None."""
     if len(ks) == 1:
         return ks[0], 1
@@ -149,7 +153,7 @@ def prefix_reduce(x: jax.Array, ks: tuple[int, ...], op: str) -> jax.Array:
         ident, fn, red = -jnp.inf, jnp.maximum, _tree_max
     else:  # pragma: no cover - static programming error
         raise ValueError(op)
-    ap = _arith_progression(ks)
+    ap = arith_progression(ks)
     if ap is not None:
         first, step = ap
         head = red(x[..., :first])[..., None]
@@ -172,7 +176,7 @@ def prefix_reduce(x: jax.Array, ks: tuple[int, ...], op: str) -> jax.Array:
     return lax.scan(step_fn, init, seg)[1]
 
 
-def _inference(p: ModelParams, z: jax.Array):
+def inference(p: ModelParams, z: jax.Array):
     """Per-inference (cost, time, accuracy) from standard normals ``z`` of shape (..., 3, n)."""
     lin = jnp.clip(p.mu_Lin + p.sigma_Lin * z[..., 0, :], 1.0, 16.0 * p.mu_Lin)
     lout = jnp.clip(p.mu_Lout + p.sigma_Lout * z[..., 1, :], 1.0, 16.0 * lin)
@@ -203,20 +207,28 @@ def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax
     return (before + run[..., kk]).T
 
 
-def _time_rule(total_time, parallel, dtype):
-    # SPEC: (k/P) * mean_i T_i when P > 1, else sum_i T_i; both equal sum_i T_i / P for P >= 1.
-    return total_time / parallel.astype(dtype)
+def time_rule(total_time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax.Array:
+    """The paper's time rule with at most ``min(P, k)`` calls at once: ``(K, T) -> (K, T)``.
+
+    The paper reports ``(k/P) mean_i T_i`` for ``P > 1`` and ``sum_i T_i`` for ``P = 1``;
+    both are ``sum_i T_i / P``. With ``P > k`` that would make ``k`` calls faster than one
+    call, so the divisor is ``min(P, k)``: ``sum_i T_i / min(P, k)`` (for ``k <= P``, the
+    mean time of one call).
+    """
+    kk = jnp.asarray(ks, parallel.dtype)
+    div = jnp.minimum(parallel, kk).astype(total_time.dtype)
+    return total_time / div.reshape((-1,) + (1,) * (total_time.ndim - 1))
 
 
 def outcomes_crn(
     p: ModelParams, parallel: jax.Array, z: jax.Array, ks: tuple[int, ...], time_model: str
 ) -> Outcomes:
     """Outcomes ``(K, T)`` of one model from shared normals ``z`` ``(T, 3, kmax)``."""
-    cost, time, acc = _inference(p, z)
+    cost, time, acc = inference(p, z)
     c = prefix_reduce(cost, ks, "add")
     a = prefix_reduce(acc, ks, "max")
     if time_model == "paper":
-        t = _time_rule(prefix_reduce(time, ks, "add"), parallel, time.dtype)
+        t = time_rule(prefix_reduce(time, ks, "add"), parallel, ks)
     else:
         t = _wave_time(time, parallel, ks)
     return Outcomes(c, t, a)
@@ -236,11 +248,11 @@ def outcomes_independent(
     for k in ks:
         kk = jax.random.fold_in(key, k)
         z = draw_normals(kk, trial_ids, k, dtype)
-        cost, time, acc = _inference(p, z)
+        cost, time, acc = inference(p, z)
         cs.append(tree_sum(cost))
         accs.append(jnp.max(acc, axis=-1))
         if time_model == "paper":
-            ts.append(_time_rule(tree_sum(time), parallel, dtype))
+            ts.append(time_rule(tree_sum(time)[None], parallel, (k,))[0])
         else:
             ts.append(_wave_time(time, parallel, (k,))[0])
     return Outcomes(jnp.stack(cs), jnp.stack(ts), jnp.stack(accs))

@@ -11,8 +11,15 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ._guards import safe_sqrt as _safe_sqrt
-from .sampling import ModelParams, _arith_progression, _inference, draw_normals, prefix_reduce
+from ._primitives import safe_sqrt as _safe_sqrt
+from .sampling import (
+    ModelParams,
+    arith_progression,
+    draw_normals,
+    inference,
+    prefix_reduce,
+    time_rule,
+)
 
 __all__ = [
     "member_minmax",
@@ -40,7 +47,7 @@ def soft_prefix_max(x: jax.Array, ks: tuple[int, ...], temperature) -> jax.Array
 
     init = jnp.full(xt.shape[1:], -jnp.inf, x.dtype)
     prefix = lax.scan(step, init, xt)[1]  # (n, T)
-    ap = _arith_progression(ks)
+    ap = arith_progression(ks)
     sel = prefix[ap[0] - 1 : ks[-1] : ap[1]] if ap is not None else prefix[jnp.asarray(ks) - 1]
     return temperature * sel
 
@@ -60,9 +67,9 @@ def soft_study_means(
     ``acc_temperature=None`` uses the hard maximum.
     """
     z = draw_normals(key, trial_ids, max(ks), p.c_in.dtype)
-    cost, time, acc = _inference(p, z)
+    cost, time, acc = inference(p, z)
     c = prefix_reduce(cost, ks, "add")
-    t = prefix_reduce(time, ks, "add") / parallel.astype(time.dtype)
+    t = time_rule(prefix_reduce(time, ks, "add"), parallel, ks)
     if acc_temperature is None:
         a = prefix_reduce(acc, ks, "max")
     else:

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._methods import batch_method
 from ._table import Table, stat_name
 from .kernels import select as _sel
 
@@ -269,9 +270,8 @@ def _work_dtype(dtype: Any) -> Any:
 
 
 def _nd_method(k: int, m: int) -> str:
-    if k <= 1024:
-        return "dense"
-    return "sweep" if m <= 2 else "filter"
+    """The dominance kernel for a front of ``k`` candidates (vmapped over groups and limits)."""
+    return batch_method("auto", k, m, rank=False)
 
 
 def choose(

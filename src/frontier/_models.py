@@ -1,4 +1,4 @@
-"""Inference models of the paper (SPEC section 2): parameters, the catalog and file loading."""
+"""Inference models of the paper (arXiv 2510.18905): parameters, the catalog and file loading."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jax
+import numpy as np
 
 __all__ = ["FLOAT_FIELDS", "Model", "ModelFileError", "catalog", "load_models", "validate_model"]
 
@@ -27,13 +28,13 @@ FLOAT_FIELDS: tuple[str, ...] = (
     "acc_std",
 )
 
-_STRICTLY_POSITIVE = ("mu_Lin", "mu_Lout")
+_AT_LEAST_ONE = ("mu_Lin", "mu_Lout")
 
 
 @jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """One inference model of the paper model (SPEC section 2).
+    """One inference model of the paper model (arXiv 2510.18905).
 
     A ``Model`` is a JAX pytree whose leaves are its ten float fields, so ``jax.grad``
     differentiates with respect to any of them; ``name`` and ``default_parallel`` are static
@@ -106,10 +107,11 @@ def validate_model(model: Any, label: str | None = None) -> Model:
     Raises
     ------
     TypeError
-        If ``model`` is not a :class:`Model` or a field is not a real number.
+        If ``model`` is not a :class:`Model` or a field is not a real number (a bool is not).
     ValueError
         If a field is non-finite, a price, latency, length or std is negative, a mean
-        length is not positive, or ``default_parallel`` is not an int >= 1.
+        length is below one token, ``acc_mean`` lies outside ``[0, 1]`` (the accuracy
+        score is clipped to it), or ``default_parallel`` is not an int >= 1.
     """
     if not isinstance(model, Model):
         raise TypeError(f"{label or 'model'} must be a frontier.Model, got {type(model).__name__}")
@@ -119,15 +121,21 @@ def validate_model(model: Any, label: str | None = None) -> Model:
         v = getattr(model, f)
         if isinstance(v, jax.core.Tracer):
             continue
+        if isinstance(v, bool | np.bool_) or np.dtype(getattr(v, "dtype", float)) == np.bool_:
+            raise TypeError(f"{label}: field `{f}` must be a real number, got the bool {v!r}")
         try:
             x = float(v)
         except (TypeError, ValueError):
             raise TypeError(f"{label}: field `{f}` must be a real number, got {v!r}") from None
         if not math.isfinite(x):
             raise ValueError(f"{label}: field `{f}` must be finite, got {x}")
-        if f in _STRICTLY_POSITIVE and x <= 0:
-            raise ValueError(f"{label}: field `{f}` must be > 0, got {x}")
-        if f != "acc_mean" and x < 0:
+        if f in _AT_LEAST_ONE and x < 1:
+            raise ValueError(f"{label}: field `{f}` is a mean length in tokens and must be >= 1"
+                             f" (lengths are clipped to [1, 16 mu_Lin]), got {x}")
+        if f == "acc_mean" and not 0 <= x <= 1:
+            raise ValueError(f"{label}: field `acc_mean` must lie in [0, 1] (one inference's "
+                             f"accuracy score is clipped to [0, 1]), got {x}")
+        if x < 0:
             raise ValueError(f"{label}: field `{f}` must be >= 0, got {x}")
     p = model.default_parallel
     if isinstance(p, bool) or not isinstance(p, int) or p < 1:
@@ -136,7 +144,7 @@ def validate_model(model: Any, label: str | None = None) -> Model:
 
 
 _COMMON = {"mu_Lin": 1024.0, "sigma_Lin": 64.0, "mu_Lout": 2048.0, "sigma_Lout": 128.0}
-# key: (name, c_in, c_out, t_in, t_out, acc_mean, acc_std) -- SPEC section 2.
+# key: (name, c_in, c_out, t_in, t_out, acc_mean, acc_std): the reference code's catalog.
 _CATALOG = {
     "gpt5": ("GPT-5", 1.25e-6, 1.0e-5, 5e-4, 5e-3, 0.94, 0.02),
     "gpt5-mini": ("GPT-5 Mini", 2.5e-7, 2.0e-6, 2.5e-4, 2e-3, 0.92, 0.03),
@@ -153,7 +161,7 @@ _CATALOG = {
 
 
 def catalog() -> dict[str, Model]:
-    """The nine models of the reference code, by key (SPEC section 2).
+    """The nine models of the reference code, by key.
 
     Returns
     -------
@@ -175,6 +183,35 @@ def catalog() -> dict[str, Model]:
     return out
 
 
+def _yaml_loader():
+    """A safe YAML loader that reads ``1e-7`` as a float (PyYAML's YAML 1.1 resolver wants a
+    dot: ``1.0e-7``) and rejects a key repeated in one mapping (PyYAML keeps the last)."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+        list("-+0123456789"))
+
+    def mapping(loader, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return Loader
+
+
 def _read(path: str) -> Any:
     ext = os.path.splitext(path)[1].lower()
     try:
@@ -191,7 +228,7 @@ def _read(path: str) -> Any:
         import yaml
 
         try:
-            return yaml.safe_load(raw.decode("utf-8"))
+            return yaml.load(raw.decode("utf-8"), Loader=_yaml_loader())
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             msg = str(e).replace("\n", " ")
             raise ModelFileError(f"{path}: malformed YAML: {msg}") from None

@@ -154,6 +154,29 @@ def _check_options(scheme: str, time_model: str) -> None:
         raise ValueError(f"`time_model` must be 'paper' or 'waves', got {time_model!r}")
 
 
+def _check_range(models: Sequence[Model], kmax: int, dtype) -> None:
+    """Raise when a model's outcomes could overflow ``dtype`` (e.g. float32 prices of 1e30).
+
+    The bound uses the clip limits: ``Lin <= 16 mu_Lin`` and ``Lout <= 16 Lin``, summed over
+    ``kmax`` inferences. Tracers (inside ``jit``/``grad``) are skipped.
+    """
+    big = float(jnp.finfo(dtype).max)
+    for i, m in enumerate(models):
+        vals = {f: getattr(m, f) for f in ("c_in", "c_out", "t_in", "t_out", "mu_Lin")}
+        if any(isinstance(v, jax.core.Tracer) for v in vals.values()):
+            continue
+        v = {f: float(x) for f, x in vals.items()}
+        lin, lout = 16.0 * v["mu_Lin"], 256.0 * v["mu_Lin"]
+        for what, a, b in (("cost", "c_in", "c_out"), ("time", "t_in", "t_out")):
+            bound = kmax * (v[a] * lin + v[b] * lout)
+            if not bound < big:
+                name = m.name or f"models[{i}]"
+                raise ValueError(
+                    f"model {name!r}: `{a}`/`{b}` are so large that the {what} of {kmax} "
+                    f"inferences can overflow {jnp.dtype(dtype).name} (up to {bound:.3g} > "
+                    f"{big:.3g}); express them in larger units or use dtype=float64 with x64")
+
+
 def _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype):
     ms, batched = _as_models(models)
     ks = _as_ks(ks)
@@ -162,6 +185,7 @@ def _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype):
         raise ValueError(f"`num_trials` must be < 2**31, got {num_trials}")
     _check_options(scheme, time_model)
     dt = _float_dtype(dtype)
+    _check_range(ms, max(ks), dt)
     order = tuple(sorted(ks))
     # position of each requested k in the sorted grid, to return the caller's order
     perm = np.asarray([order.index(k) for k in ks])
@@ -208,8 +232,9 @@ def sample(
     One trial of ``k`` inferences draws, for ``i = 1..k``, ``Lin_i = clip(N(mu_Lin,
     sigma_Lin), 1, 16 mu_Lin)``, ``Lout_i = clip(N(mu_Lout, sigma_Lout), 1, 16 Lin_i)``,
     ``A_i = clip(N(acc_mean, acc_std), 0, 1)`` and reports ``cost = sum_i C_i``,
-    ``time = (k/P) mean_i T_i`` if ``P > 1`` else ``sum_i T_i`` (``time_model="paper"``) and
-    ``accuracy = max_i A_i`` (SPEC section 2).
+    ``time = sum_i T_i / min(P, k)`` (``time_model="paper"``: the paper's ``(k/P) mean_i
+    T_i``, with at most ``min(P, k)`` calls running at once) and ``accuracy = max_i A_i``
+    (the paper model of arXiv 2510.18905).
 
     Parameters
     ----------
@@ -230,8 +255,11 @@ def sample(
         once and every ``k`` reads prefix sums and maxima (cheaper, smoother curves in ``k``).
         ``"independent"``: the reference code's fresh draws for every ``k``.
     time_model
-        ``"paper"`` (default, SPEC section 2) or ``"waves"``: ``ceil(k/P)`` waves of ``P``
-        parallel calls, each wave as long as its slowest call (SPEC section 3, item 3).
+        ``"paper"`` (default): ``sum_i T_i / min(P, k)``, the paper's ``(k/P) mean_i T_i``
+        except that at most ``min(P, k)`` calls run at once (so ``k < P`` calls take one
+        call's mean time, not less); or ``"waves"``: ``ceil(k/P)`` waves of ``P`` parallel
+        calls, each wave as long as its slowest call (the paper's rule ignores that a wave
+        waits for its slowest call).
     batch_size
         Trials simulated together (memory ``~ 12 * batch_size * max(ks)`` bytes); results do
         not depend on it. Default: about ``2**18 / max(ks)``.

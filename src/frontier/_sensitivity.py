@@ -41,7 +41,13 @@ class Sensitivity(NamedTuple):
         ``([M,] 4, 13)``: d log output / d log input = grad * input / output (0 where the
         input is 0).
     hard_k
-        ``([M,])``: the hard rule's k on the same Monte Carlo means, for reference.
+        ``([M,])``: the hard rule's k on the same Monte Carlo means, for reference (0 when
+        the rule selects nothing).
+    found, notes
+        ``([M,])`` bool, and one line per model: when the hard rule selects nothing (no
+        feasible k, or fewer than 3 Pareto points for a knee) there is no selected point to
+        differentiate, so that model's values, gradients and elasticities are NaN and its
+        note says why (which constraint binds, and by how much).
     """
 
     rule: str
@@ -57,9 +63,19 @@ class Sensitivity(NamedTuple):
     elasticity_se: jax.Array
     hard_k: jax.Array
     knee_normalise: str = "front"
+    found: Any = True
+    notes: tuple[str, ...] = ()
 
     def ranked(self, output: str = "k", model: int = 0) -> list[tuple[str, float, float]]:
-        """``(input, elasticity, se)`` for one output, largest ``|elasticity|`` first."""
+        """``(input, elasticity, se)`` for one output, largest ``|elasticity|`` first.
+
+        Raises
+        ------
+        ValueError
+            If the rule selects nothing for ``model`` (the message says why).
+        """
+        if not bool(np.asarray(self.found).reshape(-1)[model]):
+            raise ValueError(f"no selected point to rank: {self.notes[model]}")
         o = self.outputs.index(output)
         el = np.asarray(self.elasticity)
         se = np.asarray(self.elasticity_se)
@@ -229,12 +245,38 @@ def sensitivity(
     value, value_se = mean_se(vals)
     grad, grad_se = mean_se(grads)
     el, el_se = mean_se(elas)
-    hard = _hard_k(params, par, limits, k, ks, rule, num_batches * batch_trials, knee_normalise)
-    out = [value, value_se, grad, grad_se, el, el_se, hard]
+    hard, feasible, means = _hard_k(params, par, limits, k, ks, rule,
+                                    num_batches * batch_trials, knee_normalise)
+    found = hard > 0
+    notes = tuple(_note(names[i], bool(feasible[i]), means, i, ks, b) if not found[i] else ""
+                  for i in range(len(ms)))
+
+    def blank(a):  # NaN where the rule selects nothing
+        return jnp.where(found.reshape((-1,) + (1,) * (a.ndim - 1)), a, jnp.nan)
+
+    out = [*(blank(a) for a in (value, value_se, grad, grad_se, el, el_se)), hard]
+    fnd = found
     if not batched:
-        out = [a[0] for a in out]
+        out, fnd = [a[0] for a in out], found[0]
     return Sensitivity(rule, float(temperature), names, INPUTS, OUTPUTS, *out,
-                       knee_normalise=knee_normalise)
+                       knee_normalise=knee_normalise, found=fnd, notes=notes)
+
+
+def _note(name, feasible, means, i, ks, budget) -> str:
+    """Why the hard rule selects nothing for model ``i``: the engine's explanation."""
+    if feasible:
+        return f"{name}: fewer than 3 Pareto points, so there is no knee"
+    from ._engine import choose
+    from ._study import OBJECTIVES
+    from ._table import Table
+
+    c, t, a = (np.asarray(x[i]) for x in means)
+    table = Table({"k": np.asarray(ks)}, OBJECTIVES,
+                  {"cost": {"mean": c}, "time": {"mean": t}, "accuracy": {"mean": a}})
+    terms = (f"mean cost <= {float(budget.C_max)}", f"mean time <= {float(budget.T_max)}",
+             f"mean accuracy >= {float(budget.acc_min)}")
+    ch = choose(table, slo=" and ".join(terms))
+    return f"{name}: " + ch.explain(noun="k", knobs=["k"])
 
 
 def _hard_k(params, par, limits, key, ks, rule, n, knee_normalise):
@@ -246,4 +288,5 @@ def _hard_k(params, par, limits, key, ks, rule, n, knee_normalise):
                    in_axes=(0, 0, 0, None, None))(*means, kf, limits)
     idx = {"knee_chord": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
            "cube": res.cube}[rule]
-    return jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)
+    hard = jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)
+    return np.asarray(hard), np.asarray(jnp.any(res.feasible, axis=-1)), means

@@ -364,6 +364,9 @@ def _cmd_sensitivity(args) -> int:
         parallel=sc.parallel, rule=args.rule, temperature=args.temperature,
         num_batches=args.batches, knee_normalise=sc.knee_normalise,
     )
+    if not bool(sens.found):
+        raise _UsageError(f"the {args.rule} rule selects nothing, so there is no point to "
+                          f"differentiate: {sens.notes[0]}")
     elapsed = time.perf_counter() - t0
     rec = sensitivity_record(sens, model=args.model, name=model.name, budget=budget,
                              parallel=sc.parallel_by_model()[args.model], trials=args.trials,
