@@ -407,6 +407,23 @@ def test_label_by_source_separates_files_with_equal_knobs():
     assert lab.table["config"].nunique() == 21 and (lab.table["repeat"] == 0).all()
 
 
+def test_repeats_from_different_directories_are_flagged_and_labelled_by_directory():
+    s = read_sweep(DATA / "llmperf" / "yi_1.5_34b_4xa10g")  # tgi/ and vllm/, one run a file
+    assert s.mixed_sources() == "dir" and s.table["config"].nunique() == 3
+    note = s.select().explanation
+    assert "some repeats come from different directories" in note
+    assert "sweep.label_by_source('dir')" in note
+    lab = s.label_by_source("dir")
+    assert sorted(set(lab.table["label"])) == ["tgi", "vllm"]
+    assert lab.table["config"].nunique() == 6 and lab.mixed_sources() is None
+    # the runs of one vllm bench sweep combination sit in one directory: true repeats
+    tree = read_sweep(DATA / "vllm" / "sweep_tree")
+    assert tree.mixed_sources() is None and set(tree.table["repeat"]) == {0, 1}
+    assert read_sweep(EXAMPLES).mixed_sources() == "file"
+    with pytest.raises(ValueError, match="'file' or 'dir'"):
+        s.label_by_source("path")
+
+
 def test_llmperf_result_tables_read_without_a_mapping():
     s = read_sweep(EXAMPLES / "vllm.csv")
     assert s.knobs == ("max_concurrency",)
@@ -596,6 +613,16 @@ def test_cli_sweep_defaults_json_and_figures(tmp_path, capsys):
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
         "serving_frontier.pdf", "serving_frontier.png", "throughput_latency.pdf",
         "throughput_latency.png"]
+
+
+def test_cli_sweep_labels_engine_directories_and_writes_strict_json(capsys):
+    assert cli.main(["sweep", str(DATA / "llmperf" / "yi_1.5_34b_4xa10g"), "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert "6 configs, 2 labels (tgi, vllm)" in out and "per label" in out
+    # dropped rows with no row number are null, not a crash
+    assert cli.main(["sweep", str(DATA / "aiperf" / "run1"), "--json", "--no-write"]) == 0
+    rec = _strict_json(capsys.readouterr().out)
+    assert rec["dropped"][0]["source_row"] is None and rec["runs"] == 1
 
 
 def test_cli_sweep_nothing_feasible_explains_and_exits_0(capsys):

@@ -6,6 +6,7 @@ Every function returns the text (without a trailing newline); the command prints
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -169,13 +170,16 @@ def _table(rows: Sequence[Mapping[str, Any]], cols: Sequence[str], indent: str =
     return out
 
 
+_MAX_KNOBS = 5  # knob columns of the front table; sweep.csv has them all
+
+
 def _shown(rows: Sequence[Mapping[str, Any]], rec: Mapping[str, Any]) -> list[str]:
     """Columns of the front table: the knobs that vary (label first), then the objectives'
     and SLO terms' columns."""
-    cols = [c for c in ("label", *rec["knobs"]) if len({_cell(r.get(c)) for r in rows}) > 1
-            or (c == "label" and rec.get("group_by") == "label")]
-    if not cols:
-        cols = ["config"]
+    cols = list(rec.get("shown_knobs") or [])
+    if rec.get("group_by") and rec["group_by"] not in cols:
+        cols.insert(0, rec["group_by"])
+    cols = cols[:_MAX_KNOBS] or ["config"]
     if rec["by"] == "run":
         cols.append("repeat")
     metric = [o["column"] for o in rec["objectives"]]
@@ -209,6 +213,11 @@ def format_sweep(rec: Mapping[str, Any], elapsed: float, max_rows: int = 40) -> 
     lines += ["", f"front: {len(front)} {'configs' if rec['by'] == 'config' else 'runs'}"
               + (f" (per {rec['group_by']})" if rec["group_by"] else "")]
     if front:
+        first = rec["objectives"][0]["column"]
+        group = rec.get("group_by")
+        front = sorted(front, key=lambda r: (
+            _cell(r.get(group)) if group else "",
+            math.inf if r.get(first) is None else r[first]))
         cols = _shown(front, rec)
         flags = [{**r, "feasible": r["feasible"], "chosen": "*" if r["selected"] else ""}
                  for r in front[:max_rows]]
@@ -223,6 +232,8 @@ def format_sweep(rec: Mapping[str, Any], elapsed: float, max_rows: int = 40) -> 
 def _knob_text(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> str:
     keys = [k for k in rows[0] if k not in names] if rows else []
     vary = [k for k in keys if len({_cell(r[k]) for r in rows}) > 1] or keys[:1]
+    if len(vary) == 1:
+        return f"{vary[0]} " + ", ".join(_cell(r[vary[0]]) for r in rows)
     return "; ".join(", ".join(f"{k}={_cell(r[k])}" for k in vary) for r in rows)
 
 
@@ -235,19 +246,21 @@ def format_compare(rec: Mapping[str, Any], elapsed: float) -> str:
     a, b = rec["a"], rec["b"]
     lines = [f"frontier: compare {la} ({a['rows']} rows, {a['front_size']} on the front) with "
              f"{lb} ({b['rows']} rows, {b['front_size']} on the front) ({elapsed:.1f} s)"]
-    lines.append("objectives: " + ", ".join(f"{o['name']} ({o['sense']}, {o['unit']})"
+    shown = {o["name"]: o["column"] for o in rec["objectives"]}
+    lines.append("objectives: " + ", ".join(f"{o['column']} ({o['sense']}, {o['unit']})"
                                             for o in rec["objectives"]))
     norm = rec["normalisation"]
-    lines.append("normalisation: ideal " + ", ".join(f"{n}={_cell(norm['ideal'][n])}"
+    lines.append("normalisation: ideal " + ", ".join(f"{shown[n]}={_cell(norm['ideal'][n])}"
                                                       for n in names)
-                 + "; nadir " + ", ".join(f"{n}={_cell(norm['nadir'][n])}" for n in names)
+                 + "; nadir " + ", ".join(f"{shown[n]}={_cell(norm['nadir'][n])}"
+                                          for n in names)
                  + f"; reference {norm['ref_normalised']:g} (normalised)")
     rel = "" if rec["gain_rel"] is None else f" ({100 * rec['gain_rel']:+.1f}%)"
     lines.append(f"hypervolume: {la} {rec['hv_a']:.4f}, {lb} {rec['hv_b']:.4f}, gain "
                  f"{rec['gain']:+.4f}{rel}")
     for (x, y, side) in ((la, lb, a), (lb, la, b)):
         rows = side["dominated_rows"]
-        what = f": {_knob_text(rows, names)}" if rows else ""
+        what = f" ({_knob_text(rows, names)})" if rows else ""
         lines.append(f"{x} rows dominated by {y}: {side['dominated']}{what}")
     sh = rec["shift"]
     if sh is not None:

@@ -278,11 +278,22 @@ def _rows(df: pd.DataFrame, cols: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def _scalar(v: Any) -> Any:
+    if v is None or (not isinstance(v, str) and bool(np.ndim(v) == 0) and _missing(v)):
+        return None
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
+
+
+def _missing(v: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def sweep_columns(sweep: Sweep, sel: Selection) -> list[str]:
@@ -312,7 +323,8 @@ def sweep_record(sweep: Sweep, sel: Selection, *, inputs: Mapping[str, Any] | No
     -------
     dict
         ``inputs``; ``runs``, ``configs``, ``repeats`` (whether any config ran more than
-        once), ``formats``, ``knobs``, ``metrics`` (name -> unit, sense); ``objectives``
+        once), ``formats``, ``knobs``, ``shown_knobs`` (those that tell the rows apart),
+        ``metrics`` (name -> unit, sense); ``objectives``
         (name, column, sense, unit), ``slo``, ``rule`` (the engine's name) and ``rule_text``
         (``"max tokens_per_gpu"``), ``by``, ``group_by``;
         ``explanation`` (one line); ``selection`` and ``cross`` (the chosen rows);
@@ -321,6 +333,7 @@ def sweep_record(sweep: Sweep, sel: Selection, *, inputs: Mapping[str, Any] | No
         docstring says.
     """
     from ._sweeps import METRICS
+    from ._sweeps._table import display_knobs
 
     cols = sweep_columns(sweep, sel)
     cand = sel.candidates
@@ -332,6 +345,7 @@ def sweep_record(sweep: Sweep, sel: Selection, *, inputs: Mapping[str, Any] | No
         "repeats": bool(int(sizes.max()) > 1) if sizes.size else False,
         "formats": sorted(set(sweep.table["format"])),
         "knobs": list(sweep.knobs),
+        "shown_knobs": [k for k in display_knobs(cand, sweep) if k != "config"],
         "metrics": {m: {"unit": METRICS[m].unit, "sense": METRICS[m].sense}
                     for m in sweep.metrics},
         "objectives": [{"name": t.name, "column": t.column, "sense": t.sense, "unit": t.unit}
@@ -362,7 +376,8 @@ def compare_record(cmp: Comparison, *, inputs: Mapping[str, Any] | None = None,
     Returns
     -------
     dict
-        ``inputs``, ``labels``, ``objectives`` (name, sense, unit), ``hv_a``, ``hv_b``,
+        ``inputs``, ``labels``, ``objectives`` (name, the sweep ``column`` it is, sense,
+        unit), ``hv_a``, ``hv_b``,
         ``gain``, ``gain_rel``, ``normalisation`` (``ideal``, ``nadir`` and ``ref`` per
         objective, in its units, and ``ref_normalised``: 1.1), ``a``/``b`` (rows, front
         size, the ``knobs`` of the front rows and of the rows the other side dominates) and
@@ -393,8 +408,8 @@ def compare_record(cmp: Comparison, *, inputs: Mapping[str, Any] | None = None,
                 k: _scalar(np.asarray(t.knobs[k])[r]) for k in knobs if k in t.knobs}
     return json_ready({
         "inputs": dict(inputs or {}), "labels": list(cmp.labels),
-        "objectives": [{"name": o.name, "sense": o.sense, "unit": o.unit}
-                       for o in cmp.objectives],
+        "objectives": [{"name": o.name, "column": _column_of(o.name), "sense": o.sense,
+                        "unit": o.unit} for o in cmp.objectives],
         "hv_a": cmp.hv_a, "hv_b": cmp.hv_b, "gain": cmp.gain, "gain_rel": cmp.gain_rel,
         "normalisation": {"ideal": dict(zip(names, cmp.ideal.tolist(), strict=True)),
                           "nadir": dict(zip(names, cmp.nadir.tolist(), strict=True)),
@@ -404,6 +419,14 @@ def compare_record(cmp: Comparison, *, inputs: Mapping[str, Any] | None = None,
         "b": side(cmp.b, cmp.b_front, cmp.b_dominated_by_a),
         "shift": shift,
     })
+
+
+def _column_of(name: str) -> str:
+    """The sweep column of a table objective: a latency family is its mean (``ttft_ms`` ->
+    ``mean_ttft_ms``); any other name is its own."""
+    from ._sweeps._canonical import LATENCIES
+
+    return f"mean_{name}" if name.endswith("_ms") and name[:-3] in LATENCIES else name
 
 
 def compare_csv(cmp: Comparison) -> str:

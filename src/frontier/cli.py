@@ -185,8 +185,9 @@ def _parser() -> argparse.ArgumentParser:
             " and the term that binds); writes sweep.json, sweep.csv and the figures to --out,"
             " replacing the directory as a whole. Defaults: the front of p99 (else mean) TTFT"
             " against tokens/s per GPU (else output tokens/s), rule 'max tokens_per_gpu'"
-            " (else output throughput), several files that each hold a whole sweep labelled"
-            " by file and chosen on per label."),
+            " (else output throughput); runs of one config from different sources (whole-sweep"
+            " files, or directories such as vllm/ and tgi/) labelled by source and chosen on"
+            " per label."),
     )
     _sweep_inputs(sw)
     sw.add_argument("paths", nargs="+", metavar="PATH",
@@ -196,10 +197,12 @@ def _parser() -> argparse.ArgumentParser:
                     " knee_chord, knee_curvature, utopia, cube (default: max tokens_per_gpu,"
                     " else max output_throughput)")
     sw.add_argument("--label", metavar="L", help="a label for every run read")
-    sw.add_argument("--label-by", choices=("auto", "file", "none"), default="auto",
-                    help="label runs by their file: always, never, or (auto, default) when"
-                    " several files each hold several runs (whole sweeps of different"
-                    " systems, not repeats of each other)")
+    sw.add_argument("--label-by", choices=("auto", "file", "dir", "none"), default="auto",
+                    help="label runs by their file, or by the first directory under the"
+                    " files' common directory, so that runs of different sources are never"
+                    " repeats of each other; auto (default): by file when runs of one config"
+                    " come from files that each hold a whole sweep, by directory when they"
+                    " come from different directories, else not")
     sw.add_argument("--group-by", metavar="KNOB",
                     help="choose per value of a knob, and across (default: label, when runs"
                     " are labelled; 'none' for one choice)")
@@ -427,10 +430,9 @@ def _cmd_sweep(args) -> int:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
     sweep = _read(list(args.paths), args, args.label)
-    per_file = sweep.table.groupby("source").size()
-    if args.label_by == "file" or (args.label_by == "auto" and len(per_file) > 1
-                                   and int(per_file.min()) > 1):
-        sweep = sweep.label_by_source()
+    by = sweep.mixed_sources() if args.label_by == "auto" else args.label_by
+    if by in ("file", "dir"):
+        sweep = sweep.label_by_source(by)
     group = args.group_by
     if group is None:
         group = "label" if "label" in sweep.table and sweep.table["label"].nunique() > 1 \

@@ -6,6 +6,13 @@ tables with a column mapping, and returns a :class:`Sweep`: a pandas table with 
 per run, knob columns, canonical metric columns (units converted and named, see
 ``frontier._sweeps._canonical``), derived metrics (``frontier._sweeps._derived``), a
 ``config`` id shared by repeats of the same configuration, and a report of dropped rows.
+
+Choosing goes through the one study engine (:func:`frontier.choose`) on
+:meth:`Sweep.to_table` (``frontier._sweeps._table`` says how columns map to objectives and
+statistics): :meth:`Sweep.front`, :meth:`Sweep.select` (``"max tokens_per_gpu"`` subject to
+``"p99 ttft_ms <= 500 and mean tpot_ms <= 20"``, knees), :meth:`Sweep.explain`; repeats give
+:meth:`Sweep.summary` (means and Student-t intervals) and :meth:`Sweep.pareto_probability`
+(bootstrap over the repeats).
 """
 
 from __future__ import annotations
@@ -66,6 +73,14 @@ class Sweep:
     requests
         Per-request rows (``run`` = row position in ``table``, ``success``, ``ttft_ms``,
         ``tpot_ms``, ``e2el_ms``, token counts) where the files hold them, else ``None``.
+
+    Notes
+    -----
+    :meth:`front`, :meth:`select` and :meth:`explain` choose through :func:`frontier.choose`
+    on :meth:`to_table`; by default they compare configs on the means of their repeats.
+    :meth:`summary` gives those means with confidence intervals, :meth:`pareto_probability`
+    each config's probability of being Pareto-optimal; :func:`frontier.compare` compares
+    two sweeps.
 
     Examples
     --------
@@ -391,24 +406,76 @@ class Sweep:
 
         return pareto_probability(self, objectives, key=key, num_resamples=num_resamples)
 
-    def label_by_source(self) -> Sweep:
-        """A copy whose ``label`` names each run's file (its path relative to the files'
-        common directory, without the suffix; joined to an existing label with ``/``), with
-        ``config`` and ``repeat`` recomputed: runs of different files are then never
-        repeats of each other. For files that are whole sweeps of different systems (a
-        ``vllm.csv`` and a ``tgi.csv`` with the same concurrencies).
+    def label_by_source(self, by: str = "file") -> Sweep:
+        """A copy labelled by where each run was read from, ``config`` and ``repeat``
+        recomputed: runs of different sources are then never repeats of each other.
+
+        Parameters
+        ----------
+        by
+            ``"file"``: the file's path relative to the files' common directory, without
+            the suffix (for files that each hold a whole sweep of one system: a
+            ``vllm.csv`` and a ``tgi.csv`` with the same concurrencies); ``"dir"``: the
+            first directory under that common directory (for trees such as ``vllm/...``
+            and ``tgi/...`` of one-run files; files directly in it get its name). An
+            existing label is kept in front, joined with ``/``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> for name, x in (("a", 100.0), ("b", 150.0)):
+        ...     _ = (d / f"{name}.json").write_text(json.dumps(
+        ...         [{"max_concurrency": c, "output_throughput": c * x} for c in (1, 8)]))
+        >>> s = read_sweep(d)
+        >>> s.table["config"].tolist()   # a.json and b.json read as repeats of each other
+        [0, 1, 0, 1]
+        >>> lab = s.label_by_source()
+        >>> lab.table["label"].tolist(), lab.table["config"].tolist()
+        (['a', 'a', 'b', 'b'], [0, 1, 2, 3])
         """
+        if by not in ("file", "dir"):
+            raise ValueError(f"`by` must be 'file' or 'dir', got {by!r}")
         t = self.table.copy()
         src = t["source"].astype(str)
         uniq = list(dict.fromkeys(src))
-        root = os.path.commonpath([os.path.dirname(os.path.abspath(u)) for u in uniq])
-        names = {u: os.path.splitext(os.path.relpath(os.path.abspath(u), root))[0]
-                 .replace(os.sep, "/") for u in uniq}
+        absolute = {u: os.path.abspath(u) for u in uniq}
+        root = os.path.commonpath([os.path.dirname(a) for a in absolute.values()])
+        names = {}
+        for u, a in absolute.items():
+            rel = os.path.relpath(a, root)
+            if by == "file":
+                names[u] = os.path.splitext(rel)[0].replace(os.sep, "/")
+            else:
+                parts = rel.split(os.sep)
+                names[u] = parts[0] if len(parts) > 1 else (os.path.basename(root) or root)
         lab = src.map(names)
         t["label"] = (t["label"].astype(str) + "/" + lab) if "label" in t else lab
         t = _with_configs(t.drop(columns=["config", "repeat"]), self.knobs)
         return Sweep(_order(t, self.knobs, self.metrics), self.knobs, self.metrics,
                      self.dropped, self.requests)
+
+    def mixed_sources(self) -> str | None:
+        """How repeats mix sources: ``"file"`` when a config's runs come from files that
+        each hold several runs (whole sweeps, likely of different systems), ``"dir"`` when
+        they come from different directories, None when every config's runs share one
+        directory (``run=0.json``, ``run=1.json`` of one ``vllm bench sweep`` combination)
+        or configs are not repeated. :meth:`label_by_source` with the answer tells them
+        apart."""
+        t = self.table
+        srcs = t.groupby("config")["source"].nunique()
+        multi = srcs.index[srcs.to_numpy() > 1]
+        if not len(multi):
+            return None
+        rows = t[t["config"].isin(multi)]
+        per_file = t.groupby("source").size()
+        if int(per_file.loc[rows["source"].unique()].min()) > 1:
+            return "file"
+        dirs = rows.assign(_dir=rows["source"].astype(str).map(os.path.dirname))
+        if int(dirs.groupby("config")["_dir"].nunique().max()) > 1:
+            return "dir"
+        return None
 
     @classmethod
     def concat(cls, sweeps: Sequence[Sweep]) -> Sweep:

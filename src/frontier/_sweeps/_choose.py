@@ -166,7 +166,14 @@ def _repeat_note(sweep: Sweep, by: str) -> str:
         return " (each run on its own; repeats not averaged)"
     lo, hi = int(sizes.min()), int(sizes.max())
     runs = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    return f" (on per-config means over repeats: {runs} runs per config)"
+    note = f" (on per-config means over repeats: {runs} runs per config"
+    mixed = sweep.mixed_sources()
+    if mixed is not None:
+        where = "files that each hold a whole sweep" if mixed == "file" else \
+            "different directories"
+        note += (f"; some repeats come from {where}: if they are different systems, "
+                 f"label them, e.g. sweep.label_by_source({mixed!r})")
+    return note + ")"
 
 
 def _missing_note(df: pd.DataFrame, terms, cons, by: str) -> str:

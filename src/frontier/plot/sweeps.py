@@ -238,9 +238,10 @@ def throughput_latency(sweep: Sweep, selection: Selection | None = None, *,
     Returns
     -------
     matplotlib.figure.Figure
-        One axes: per group, the points joined in ``annotate`` order, the points on the
-        group's (latency min, throughput max) front of the SLO-meeting points filled, the
-        dominated ones hollow and those missing the SLO hollow and grey.
+        One axes: per group, the points joined in ``annotate`` order; the points on the
+        (latency min, throughput max) front filled, the dominated ones hollow, those missing
+        the SLO hollow and grey. With a selection the front is the selection's (under its
+        SLO, per its groups); without, one front per curve.
 
     Examples
     --------
