@@ -2,12 +2,15 @@
 
 The files are generated in a temporary directory outside the timer; the first (warm-up) round
 compiles the engine for the shapes. Target: well under a second per read + front + select on
-the 2-core CPU.
+the 2-core CPU. The machine's 1-minute load average is recorded beside each median (the
+machine is shared).
 
     pytest benchmarks/bench_sweeps.py
 """
 
 from __future__ import annotations
+
+import os
 
 import jax
 import numpy as np
@@ -88,7 +91,7 @@ def test_read_front_select(benchmark, recorder, files, kind):
     del out
     _check(*_run(path), files["frame"])
     recorder(GROUP, f"{kind}: read_sweep + front + select", benchmark, n=N, m=2,
-             items=N, unit="rows")
+             items=N, unit="rows", load_average=os.getloadavg()[0])
 
 
 @pytest.mark.parametrize("step", ["read_sweep", "front", "select"])
@@ -99,4 +102,5 @@ def test_one_step(benchmark, recorder, files, step):
           "select": lambda: s.select(SLO, RULE).choice.front}[step]
     benchmark.pedantic(lambda: jax.block_until_ready(fn()) if step != "read_sweep" else fn(),
                        rounds=5, warmup_rounds=1, iterations=1)
-    recorder(STEPS, step, benchmark, n=N, m=2, items=N, unit="rows")
+    recorder(STEPS, step, benchmark, n=N, m=2, items=N, unit="rows",
+             load_average=os.getloadavg()[0])

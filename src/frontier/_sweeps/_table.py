@@ -300,12 +300,17 @@ def frame(sweep: Sweep, by: str = "run") -> pd.DataFrame:
         raise ValueError(f"`by` must be 'config' (per-config means of the repeats) or 'run' "
                          f"(every run on its own), got {by!r}")
     t = sweep.table
+    keys = [c for c in ("label",) if c in t] + list(sweep.knobs)
+    metrics = list(sweep.metrics)
+    cfg = t["config"].to_numpy()
+    if len(t) and (np.diff(cfg) == 1).all() and cfg[0] == 0:  # no repeats: rows are configs
+        out = t[["config", *keys]].copy()
+        out["n_runs"] = np.int64(1)
+        return pd.concat([out, t[metrics]], axis=1).reset_index(drop=True)
     g = t.groupby("config", sort=True)
     first = t.drop_duplicates("config").set_index("config").sort_index()
-    keys = [c for c in ("label",) if c in t] + list(sweep.knobs)
     out = first[keys].copy()
     out["n_runs"] = g.size().astype(np.int64)
-    metrics = list(sweep.metrics)
     out = pd.concat([out, g[metrics].mean()], axis=1)
     return out.reset_index()
 
