@@ -1,5 +1,6 @@
 """frontier: Monte Carlo and Pareto analysis of inference scaling on JAX."""
 
+from ._compare import Comparison, Shift, compare
 from ._dominance import (
     crowding_distance,
     filter_dominated,
@@ -25,7 +26,7 @@ from ._study import (
     budget_grid,
     optimize,
 )
-from ._sweeps import Sweep, read_sweep
+from ._sweeps import Selection, Sweep, read_sweep
 from ._table import Objective, Table
 
 __version__ = "0.1.0"
@@ -48,6 +49,6 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Knee", "KneeMethod", "knee", "soft_knee",
     # sensitivity
     "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
-    # measured sweeps
-    "Sweep", "read_sweep",
+    # measured sweeps and frontier shifts
+    "Selection", "Sweep", "read_sweep", "Comparison", "Shift", "compare",
 ]

@@ -8,7 +8,9 @@ One module per figure family: :mod:`~frontier.plot.region` (:func:`feasible_regi
 :mod:`~frontier.plot.curves` (:func:`accuracy_vs_k`, :func:`cost_vs_k`),
 :mod:`~frontier.plot.fronts` (:func:`front_projections`, :func:`cross_model_front`),
 :mod:`~frontier.plot.sensitivity` (:func:`tornado`); :func:`save_all` and :func:`save_tornado`
-write them to files. Rule labels, markers and colours come from the one table of
+write them to files. Measured sweeps: :mod:`~frontier.plot.sweeps` (:func:`throughput_latency`,
+:func:`serving_frontier`, :func:`compare_fronts`), written by :func:`save_sweep` and
+:func:`save_compare`. Rule labels, markers and colours come from the one table of
 :mod:`frontier._rules`, the same the command line and the records use.
 
 Common keyword arguments
@@ -28,20 +30,26 @@ names
 """
 
 from .._rules import DEFAULT_RULES
-from ._save import save_all, save_tornado
+from ._save import save_all, save_compare, save_sweep, save_tornado
 from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
 from .region import feasible_region_3d
 from .sensitivity import tornado
+from .sweeps import compare_fronts, serving_frontier, throughput_latency
 
 __all__ = [
     "DEFAULT_RULES",
     "accuracy_vs_k",
+    "compare_fronts",
     "cost_vs_k",
     "cross_model_front",
     "feasible_region_3d",
     "front_projections",
     "save_all",
+    "save_compare",
+    "save_sweep",
     "save_tornado",
+    "serving_frontier",
+    "throughput_latency",
     "tornado",
 ]
