@@ -1,4 +1,4 @@
-"""The ``frontier`` command line: argparse and the commands ``models``, ``run``, ``sensitivity``.
+"""The ``frontier`` command line: the commands ``models``, ``run``, ``sensitivity``, ``report``.
 
 The commands only wire the pieces together: :mod:`frontier._scenario` reads the scenario,
 :func:`frontier.optimize` and :func:`frontier.sensitivity` compute, :mod:`frontier._records`
@@ -11,6 +11,7 @@ with exit status 2, and comes before the simulation where it can be known then (
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -32,7 +33,7 @@ __all__ = ["main"]
 #: What an existing ``--out`` may hold to be replaced: what the commands write (and a
 #: desktop's folder metadata). Anything else makes a command refuse the directory.
 _OUTPUTS = ("study.json", "selections.csv", "candidates.csv", "figures", "sensitivity.json",
-            "tornado-*.*", ".DS_Store")
+            "tornado-*.*", "report.html", ".DS_Store")
 
 
 class _UsageError(Exception):
@@ -114,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-plots", action="store_true", help="skip the figures")
     r.add_argument("--json", action="store_true",
                    help="print the results as JSON on stdout instead of the table")
+    r.add_argument("--html", action="store_true",
+                   help="also write report.html: one self-contained page (tables, a line on"
+                   " each choice, figures embedded) that opens offline")
 
     sn = sub.add_parser(
         "sensitivity",
@@ -155,6 +159,25 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--no-write", action="store_true", help="write nothing, only print")
     sn.add_argument("--no-plots", action="store_true", help="skip the tornado plot")
     sn.add_argument("--json", action="store_true", help="print JSON instead of the table")
+
+    rp = sub.add_parser(
+        "report",
+        help="rebuild the HTML report of a study from its study.json (no simulation)",
+        description=(
+            "Write the self-contained HTML report of a study (the file `frontier run --html`"
+            " writes) from its study.json alone: the selection tables, a plain-language line on"
+            " each choice and each infeasibility, and the figures, drawn from the records."
+            " With --sensitivity, a section with the tornado plots of a sensitivity.json."
+        ),
+    )
+    rp.add_argument("study", metavar="STUDY_JSON", help="a study.json written by frontier run")
+    rp.add_argument("--out", metavar="FILE",
+                    help="the HTML file to write (default: report.html beside STUDY_JSON)")
+    rp.add_argument("--sensitivity", metavar="JSON",
+                    help="a sensitivity.json written by frontier sensitivity")
+    rp.add_argument("--figures", choices=("summary", "all", "none"), default="summary",
+                    help="summary (default): per budget the cross-model front and one panel"
+                    " per model; all: plus each model's 3-D feasible region; none")
     return p
 
 
@@ -207,6 +230,8 @@ def _cmd_run(args) -> int:
         "trials": args.trials, "seed": args.seed, "slo": args.slo, "scheme": args.scheme,
         "time_model": args.time_model, "knee_normalise": args.knee_normalise,
     })
+    if args.html and args.no_write:
+        raise _UsageError("--html writes report.html into --out; drop --no-write")
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
@@ -230,6 +255,11 @@ def _cmd_run(args) -> int:
             _write_texts(directory, files)
             if not args.no_plots:
                 _run_figures(directory, study, names)
+            if args.html:
+                from ._report import write_report
+
+                write_report(os.path.join(directory, "report.html"), json.loads(text),
+                             figures="none" if args.no_plots else "summary")
 
         _write(args, fill)
     return 0
@@ -284,6 +314,33 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
+def _read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as e:
+        raise _UsageError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}); pass the "
+                          f"{what} that frontier wrote") from None
+
+
+def _cmd_report(args) -> int:
+    from ._report import write_report
+
+    rec = _read_json(args.study, "study.json")
+    sens = _read_json(args.sensitivity, "sensitivity.json") if args.sensitivity else None
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.study)), "report.html")
+    if os.path.isdir(out):
+        raise _UsageError(f"--out {out!r} is a directory; name the HTML file to write")
+    t0 = time.perf_counter()
+    try:
+        write_report(out, rec, sensitivity=sens, figures=args.figures)
+    except (KeyError, IndexError, TypeError) as e:  # a record of another shape
+        raise _UsageError(f"{args.study}{' or ' + args.sensitivity if sens else ''}: not a "
+                          f"record frontier wrote ({type(e).__name__}: {e})") from None
+    print(f"wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def _terminate(signum, frame) -> NoReturn:
     raise _Terminated(signum)
 
@@ -296,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with no temporary directory behind, and returns 130 (143 for SIGTERM).
     """
     args = _parser().parse_args(argv)
-    command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity}
+    command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity,
+               "report": _cmd_report}
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
