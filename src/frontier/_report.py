@@ -777,7 +777,7 @@ def _rule_label(rule: str) -> str:
         return rule_info("accuracy").label
     if rule == "best:cost":
         return rule_info("cheapest").label
-    return rule.replace("best:", "best ").replace("_", " ")
+    return rule.replace("best:", "best ")
 
 
 def choice_record(choice: Choice, *, knobs: Sequence[str] | None = None,
@@ -857,7 +857,7 @@ def choice_section(rec: Mapping[str, Any], *, title: str,
                  f" {c['objective']} {c['op']} {c['value']:g}" for c in rec["constraints"]
                  if math.isfinite(c["value"])]
         if terms:
-            out.append(f"<p>Constraints: {_e(' and '.join(terms))}.</p>")
+            out.append(f"<p>Constraints: {_e(_pretty(' and '.join(terms)))}.</p>")
     for g, grec in rec["groups"].items():
         head = "Across groups" if g == "*" else ("" if g == "all" else g)
         if head:
