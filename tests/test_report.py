@@ -378,3 +378,29 @@ def test_report_in_headless_chromium(run_dir, rec, tmp_path):
     _check_numbers(page_numbers, rec)
     assert len(numbers) == len(_parse((run_dir / "report.html").read_text()).numbers)
     assert (tmp_path / "report.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_overview_draws_one_panel_per_model_with_the_rules_markers(rec):
+    import matplotlib.pyplot as plt
+
+    study = _report.study_from_records(rec)
+    fig = frontier.plot.overview(study, budget_index=(0,), names={"gpt5": "GPT-5"})
+    try:
+        shown = [a for a in fig.axes if a.get_visible() and a.axison]
+        assert len(shown) == len(KEYS)
+        n = len(rec["budgets"][0]["models"]["gpt5"]["feasible_k"])
+        assert shown[0].get_title() == f"GPT-5: {n} feasible k"
+        labels = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert "accuracy-optimal" in labels and "knee (paper, C-T)" not in labels
+        from matplotlib.collections import PathCollection
+
+        marks = [sum(isinstance(c, PathCollection) for c in a.collections) for a in shown]
+        found = [sum(rec["budgets"][0]["models"][k]["points"][r] is not None
+                     for r in DEFAULT_RULES) for k in KEYS]
+        assert marks == found
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="objective"):
+        frontier.plot.overview(study, budget_index=(0,), objective="tokens")
+    with pytest.raises(ValueError, match="ncols"):
+        frontier.plot.overview(study, budget_index=(0,), ncols=0)

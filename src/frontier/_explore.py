@@ -413,16 +413,16 @@ class Explorer:
         def on_change(name: str) -> Callable[[dict[str, Any]], None]:
             def callback(change: dict[str, Any]) -> None:
                 value = change["new"]
-                if name == "parallel" and self.state.parallel is None and value == (
-                        self.models[self.state.model].default_parallel):
+                st = self.state
+                now = (st.parallel or self.models[st.model].default_parallel
+                       if name == "parallel" else getattr(st, name))
+                if value == now:  # e.g. a slider set back after a rejected value
                     return
                 try:
                     kind = self.update(progress=progress, **{name: value})
                 except (ValueError, TypeError) as e:
                     status.value = f'<span style="color:#b22222">{html.escape(str(e))}</span>'
-                    st = self.state
-                    c[name].value = (getattr(st, name) if name != "parallel" else
-                                     st.parallel or self.models[st.model].default_parallel)
+                    c[name].value = now
                     return
                 if kind != "none":
                     refresh()
