@@ -334,7 +334,8 @@ class Explorer:
                  "gap:6px 18px;margin:6px 0 12px}.ctl{display:flex;align-items:center;"
                  "gap:8px;font-size:13px}.ctl span{width:70px;color:#5b6475}.ctl input"
                  "{flex:1}.ctl select{flex:1}.row{display:grid;grid-template-columns:"
-                 "minmax(0,1.25fr) minmax(0,1fr);gap:14px;align-items:start}</style>")
+                 "minmax(0,1fr) 860px;gap:14px;align-items:start}main{max-width:1640px}"
+                 ".row figure{margin:0}</style>")
         body = [style, '<div class="ctls">' + "".join(ctl) + "</div>",
                 '<div class="row"><figure><img alt="explorer figure" src="data:image/png;'
                 f'base64,{img}"></figure><div>{self.table_html()}</div></div>']

@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
             "Simulate every model for every k of the grid (P, 2P, ... <= k-max by default),"
             " apply the budget (and SLO), and print the selected operating points per model"
             " and across models. Writes study.json, selections.csv, candidates.csv and the"
-            " figures (PNG and PDF) to --out, replacing the directory as a whole: a reader"
+            " figures (PNG and PDF) to --out (and, with --html, report.html: one"
+            " self-contained page), replacing the directory as a whole: a reader"
             " sees the old set of files or the new one, and an existing --out may hold only"
             " what frontier writes. The JSON is strict: null stands for no limit and for a"
             " missing value. Built-in scenarios: " + ", ".join(BUILTIN)
@@ -112,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="frontier-out", metavar="DIR",
                    help="output directory, replaced as a whole (default: frontier-out)")
     r.add_argument("--no-write", action="store_true", help="write nothing, only print")
-    r.add_argument("--no-plots", action="store_true", help="skip the figures")
+    r.add_argument("--no-plots", action="store_true",
+                   help="skip the figure files (the --html report still embeds its figures)")
     r.add_argument("--json", action="store_true",
                    help="print the results as JSON on stdout instead of the table")
     r.add_argument("--html", action="store_true",
@@ -258,8 +260,7 @@ def _cmd_run(args) -> int:
             if args.html:
                 from ._report import write_report
 
-                write_report(os.path.join(directory, "report.html"), json.loads(text),
-                             figures="none" if args.no_plots else "summary")
+                write_report(os.path.join(directory, "report.html"), json.loads(text))
 
         _write(args, fill)
     return 0

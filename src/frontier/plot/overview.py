@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .._rules import DEFAULT_RULES, check_rules
 from ._artists import limit_line, shade_feasible, title
 from ._data import check_budget_index, curves, display_name, limits, selections
-from ._style import AXIS_LABEL, OBJ, RULE_STYLE, pyplot
+from ._style import AXIS_LABEL, LIMIT_STYLE, OBJ, RULE_STYLE, limit_label, pyplot
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["overview"]
 
-LAYOUT = "constrained"
 _COLOR = {"accuracy": "C0", "cost": "C1", "time": "C0"}
 
 
@@ -71,7 +70,7 @@ def overview(study: Study, *, budget_index: tuple = (), rules: Sequence[str] = D
     cols = min(ncols, m)
     nrows = math.ceil(m / cols)
     plt = pyplot()
-    fig, axes = plt.subplots(nrows, cols, squeeze=False, layout=LAYOUT, sharex=True,
+    fig, axes = plt.subplots(nrows, cols, squeeze=False, layout="constrained", sharex=True,
                              sharey=objective == "accuracy",
                              figsize=(panel_size[0] * cols + 2.4, panel_size[1] * nrows + 0.9))
     color = _COLOR[objective]
@@ -95,6 +94,8 @@ def overview(study: Study, *, budget_index: tuple = (), rules: Sequence[str] = D
                      + (f"{nf} feasible k" if nf else "no feasible k"), fontsize=8,
                      color="black" if nf else "#b22222")
         ax.tick_params(labelsize=7)
+        ax.locator_params(axis="x", nbins=5)
+        ax.locator_params(axis="y", nbins=4)  # few labels: small panels, and half the cost
         ax.grid(alpha=0.3)
         if i % cols == 0:
             ax.set_ylabel(AXIS_LABEL[objective], fontsize=7)
@@ -104,7 +105,8 @@ def overview(study: Study, *, budget_index: tuple = (), rules: Sequence[str] = D
                Line2D([], [], color=color, lw=1.2, label="mean"),
                Patch(color=color, alpha=0.25, label="95% interval over trials")]
     if math.isfinite(lim[objective]):
-        handles.append(Line2D([], [], color="0.3", ls="--", lw=1.2, label="limit"))
+        handles.append(Line2D([], [], color=LIMIT_STYLE[objective]["color"], ls="--", lw=1.2,
+                              label=limit_label(objective, lim[objective])))
     for r in rules:
         if r in found:
             st = RULE_STYLE[r]
