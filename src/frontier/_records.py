@@ -116,7 +116,8 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
     dict
         ``scenario`` (None without one; ``parallel`` is the P of every model, or None where
         they differ, and ``parallel_by_model`` the P of each), ``rules`` (name -> label),
-        ``quantile_levels``, ``candidates`` (per model key: ``k`` and per objective ``mean``,
+        ``quantile_levels``, ``num_trials`` (the trials the statistics are over),
+        ``candidates`` (per model key: ``k`` and per objective ``mean``,
         ``std``, ``quantiles``), ``budgets`` (per budget of the grid, in C order: the limits,
         per model the feasible and Pareto k, the points of every rule and an explanation, and
         ``cross``, the cross-model front and points). Encoded as the module docstring says.
@@ -147,6 +148,7 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
         }
     out["rules"] = {r.name: r.label for r in RULES}
     out["quantile_levels"] = list(s.quantile_levels)
+    out["num_trials"] = int(s.num_trials)
     out["candidates"] = {}
     for i, key in enumerate(keys):
         rec: dict[str, Any] = {

@@ -1,5 +1,5 @@
 """The ``frontier`` command line: argparse and the commands ``models``, ``run``, ``sensitivity``,
-``sweep`` and ``compare``.
+``report``, ``sweep`` and ``compare``.
 
 The commands only wire the pieces together: :mod:`frontier._scenario` reads the scenario,
 :func:`frontier.optimize` and :func:`frontier.sensitivity` compute, :mod:`frontier._records`
@@ -12,6 +12,7 @@ with exit status 2, and comes before the simulation where it can be known then (
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -48,8 +49,8 @@ __all__ = ["main"]
 #: What an existing ``--out`` may hold to be replaced: what the commands write (and a
 #: desktop's folder metadata). Anything else makes a command refuse the directory.
 _OUTPUTS = ("study.json", "selections.csv", "candidates.csv", "figures", "sensitivity.json",
-            "tornado-*.*", "sweep.json", "sweep.csv", "compare.json", "compare.csv",
-            ".DS_Store")
+            "tornado-*.*", "report.html", "sweep.json", "sweep.csv", "compare.json",
+            "compare.csv", ".DS_Store")
 
 
 class _UsageError(Exception):
@@ -89,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
             "Simulate every model for every k of the grid (P, 2P, ... <= k-max by default),"
             " apply the budget (and SLO), and print the selected operating points per model"
             " and across models. Writes study.json, selections.csv, candidates.csv and the"
-            " figures (PNG and PDF) to --out, replacing the directory as a whole: a reader"
+            " figures (PNG and PDF) to --out (and, with --html, report.html: one"
+            " self-contained page), replacing the directory as a whole: a reader"
             " sees the old set of files or the new one, and an existing --out may hold only"
             " what frontier writes. The JSON is strict: null stands for no limit and for a"
             " missing value. Built-in scenarios: " + ", ".join(BUILTIN)
@@ -128,9 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="frontier-out", metavar="DIR",
                    help="output directory, replaced as a whole (default: frontier-out)")
     r.add_argument("--no-write", action="store_true", help="write nothing, only print")
-    r.add_argument("--no-plots", action="store_true", help="skip the figures")
+    r.add_argument("--no-plots", action="store_true",
+                   help="skip the figure files (the --html report still embeds its figures)")
     r.add_argument("--json", action="store_true",
                    help="print the results as JSON on stdout instead of the table")
+    r.add_argument("--html", action="store_true",
+                   help="also write report.html: one self-contained page (tables, a line on"
+                   " each choice, figures embedded) that opens offline")
 
     sn = sub.add_parser(
         "sensitivity",
@@ -235,6 +241,25 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--out", default="frontier-compare", metavar="DIR",
                     help="output directory, replaced as a whole (default: frontier-compare)")
     _output_flags(cp)
+
+    rp = sub.add_parser(
+        "report",
+        help="rebuild the HTML report of a study from its study.json (no simulation)",
+        description=(
+            "Write the self-contained HTML report of a study (the file `frontier run --html`"
+            " writes) from its study.json alone: the selection tables, a plain-language line on"
+            " each choice and each infeasibility, and the figures, drawn from the records."
+            " With --sensitivity, a section with the tornado plots of a sensitivity.json."
+        ),
+    )
+    rp.add_argument("study", metavar="STUDY_JSON", help="a study.json written by frontier run")
+    rp.add_argument("--out", metavar="FILE",
+                    help="the HTML file to write (default: report.html beside STUDY_JSON)")
+    rp.add_argument("--sensitivity", metavar="JSON",
+                    help="a sensitivity.json written by frontier sensitivity")
+    rp.add_argument("--figures", choices=("summary", "all", "none"), default="summary",
+                    help="summary (default): per budget the cross-model front and one panel"
+                    " per model; all: plus each model's 3-D feasible region; none")
     return p
 
 
@@ -312,6 +337,8 @@ def _cmd_run(args) -> int:
         "trials": args.trials, "seed": args.seed, "slo": args.slo, "scheme": args.scheme,
         "time_model": args.time_model, "knee_normalise": args.knee_normalise,
     })
+    if args.html and args.no_write:
+        raise _UsageError("--html writes report.html into --out; drop --no-write")
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
@@ -335,6 +362,10 @@ def _cmd_run(args) -> int:
             _write_texts(directory, files)
             if not args.no_plots:
                 _run_figures(directory, study, names)
+            if args.html:
+                from ._report import write_report
+
+                write_report(os.path.join(directory, "report.html"), json.loads(text))
 
         _write(args, fill)
     return 0
@@ -514,6 +545,33 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as e:
+        raise _UsageError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}); pass the "
+                          f"{what} that frontier wrote") from None
+
+
+def _cmd_report(args) -> int:
+    from ._report import write_report
+
+    rec = _read_json(args.study, "study.json")
+    sens = _read_json(args.sensitivity, "sensitivity.json") if args.sensitivity else None
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.study)), "report.html")
+    if os.path.isdir(out):
+        raise _UsageError(f"--out {out!r} is a directory; name the HTML file to write")
+    t0 = time.perf_counter()
+    try:
+        write_report(out, rec, sensitivity=sens, figures=args.figures)
+    except (KeyError, IndexError, TypeError) as e:  # a record of another shape
+        raise _UsageError(f"{args.study}{' or ' + args.sensitivity if sens else ''}: not a "
+                          f"record frontier wrote ({type(e).__name__}: {e})") from None
+    print(f"wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def _terminate(signum, frame) -> NoReturn:
     raise _Terminated(signum)
 
@@ -527,7 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity,
-               "sweep": _usage_errors(_cmd_sweep), "compare": _usage_errors(_cmd_compare)}
+               "report": _cmd_report, "sweep": _usage_errors(_cmd_sweep),
+               "compare": _usage_errors(_cmd_compare)}
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:

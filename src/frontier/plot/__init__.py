@@ -7,7 +7,8 @@ imported inside the functions, never when :mod:`frontier` or :mod:`frontier.plot
 One module per figure family: :mod:`~frontier.plot.region` (:func:`feasible_region_3d`),
 :mod:`~frontier.plot.curves` (:func:`accuracy_vs_k`, :func:`cost_vs_k`),
 :mod:`~frontier.plot.fronts` (:func:`front_projections`, :func:`cross_model_front`),
-:mod:`~frontier.plot.sensitivity` (:func:`tornado`); :func:`save_all` and :func:`save_tornado`
+:mod:`~frontier.plot.sensitivity` (:func:`tornado`), :mod:`~frontier.plot.overview`
+(:func:`overview`: one small panel per model); :func:`save_all` and :func:`save_tornado`
 write them to files. Measured sweeps: :mod:`~frontier.plot.sweeps` (:func:`throughput_latency`,
 :func:`serving_frontier`, :func:`compare_fronts`), written by :func:`save_sweep` and
 :func:`save_compare`. Rule labels, markers and colours come from the one table of
@@ -33,6 +34,7 @@ from .._rules import DEFAULT_RULES
 from ._save import save_all, save_compare, save_sweep, save_tornado
 from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
+from .overview import overview
 from .region import feasible_region_3d
 from .sensitivity import tornado
 from .sweeps import compare_fronts, serving_frontier, throughput_latency
@@ -45,6 +47,7 @@ __all__ = [
     "cross_model_front",
     "feasible_region_3d",
     "front_projections",
+    "overview",
     "save_all",
     "save_compare",
     "save_sweep",
