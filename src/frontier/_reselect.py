@@ -9,24 +9,13 @@ The interactive explorer (:func:`frontier.explore`) answers its budget sliders t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import jax.numpy as jnp
-import numpy as np
-
-from ._engine import Constraint, choose, parse_slo
-from ._study import _RULE_OF, Budget, CrossModel, Points, Study, _as_budget, _points
-from ._table import stat_name
+from ._engine import Constraint
+from ._study import Budget, Study, _as_budget, check_knee_normalise, select_study, study_terms
 
 __all__ = ["reselect"]
-
-#: The budget terms of a study, in the order of :class:`frontier.Budget`.
-_BUDGET_TERMS = (Constraint("cost", "mean", "<=", math.inf),
-                 Constraint("time", "mean", "<=", math.inf),
-                 Constraint("accuracy", "mean", ">=", -math.inf))
-
 
 def reselect(
     study: Study,
@@ -83,39 +72,6 @@ def reselect(
     if study.table is None:
         raise ValueError("`study` has no candidate table: make it with frontier.optimize")
     b = _as_budget(budget)
-    terms = study.slo if slo is None else parse_slo(slo)
-    for c in terms:
-        if c.objective not in ("cost", "time", "accuracy"):
-            raise ValueError(f"`slo`: unknown objective {c.objective!r} (cost, time or "
-                             "accuracy)")
-    kn = study.knee_normalise if knee_normalise is None else knee_normalise
-    if kn not in ("front", "budget"):
-        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {kn!r}")
-    table = study.table
-    choice = choose(table, slo=_BUDGET_TERMS + tuple(terms), limits=dict(enumerate(b)),
-                    group_by="model", order_by="k", normalise="budget", knee_normalise=kn)
-    M, K = len(study.models), len(study.ks)
-    bshape = b.C_max.shape
-
-    def grid(a):  # (*B, n, ...) -> (*B, M, K, ...)
-        return a.reshape(*bshape, M, K, *a.shape[len(bshape) + 1:])
-
-    lo, hi = stat_name(0.025), stat_name(0.975)
-    est = jnp.asarray(np.stack([np.stack([table.stat(o, s) for s in ("mean", lo, hi)])
-                                for o in ("cost", "time", "accuracy")]))
-    ks_arr = jnp.asarray(study.ks, jnp.int32)
-
-    def rows(picks):
-        return jnp.stack([picks[_RULE_OF[n]] for n in Points._fields])
-
-    pts = _points(rows(choice.picks), est, ks_arr, K=K, per_model=True)
-    cpts = _points(rows(choice.cross_picks), est, ks_arr, K=K, per_model=False)
-    viol = grid(choice.violation)
-    slo_ok = jnp.all(viol[(0,) * len(bshape)][..., 3:] == 0, axis=-1) if terms else (
-        jnp.ones((M, K), bool))
-    return study._replace(
-        budget=b, slo=tuple(terms), feasible=grid(choice.feasible), pareto=grid(choice.front),
-        violation=viol[..., :3], slo_ok=slo_ok, points=pts,
-        cross=CrossModel(grid(choice.feasible), grid(choice.cross_front), cpts),
-        choice=choice, knee_normalise=kn,
-    )
+    terms = study.slo if slo is None else study_terms(slo)
+    kn = check_knee_normalise(study.knee_normalise if knee_normalise is None else knee_normalise)
+    return study._replace(**select_study(study.table, len(study.models), study.ks, b, terms, kn))
