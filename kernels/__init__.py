@@ -46,3 +46,21 @@ Shared semantics (the wrappers document them to users):
   the largest rank of the NaN-free rows. ``+-inf`` are ordinary ordered values.
 * Kernels assume ``n >= 1`` and ``m >= 1``; the wrappers handle ``n == 0``.
 """
+
+from . import (
+    crowding,
+    dedup,
+    dense,
+    filter,
+    hypervolume,
+    knee,
+    sampling,
+    select,
+    soft,
+    sweep,
+)
+
+__all__ = [
+    "crowding", "dedup", "dense", "filter", "hypervolume", "knee", "sampling", "select", "soft",
+    "sweep",
+]

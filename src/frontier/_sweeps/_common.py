@@ -17,6 +17,24 @@ import pandas as pd
 
 from ._canonical import METRICS, convert
 
+__all__ = [
+    "REQUEST_COLUMNS",
+    "Parsed",
+    "dig",
+    "knob_columns",
+    "metric_like",
+    "number",
+    "numeric_knob",
+    "parse_json",
+    "parse_json_lines",
+    "read_text",
+    "request_rate",
+    "requests_from_lists",
+    "scalar_columns",
+    "stat_columns",
+    "to_numeric_checked"
+]
+
 REQUEST_COLUMNS = ("run", "success", "ttft_ms", "tpot_ms", "e2el_ms", "output_tokens",
                    "input_tokens")
 """Columns of a per-request table: ``run`` is the row position of the run in its file's

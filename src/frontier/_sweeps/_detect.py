@@ -14,6 +14,10 @@ import pandas as pd
 from . import aiconfigurator, aiperf, guidellm, llmperf, sglang, vllm
 from ._common import parse_json
 
+__all__ = [
+    "FORMATS", "Detected", "detect", "layout_of"
+]
+
 FORMATS = ("vllm", "sglang", "aiperf", "genai-perf", "guidellm", "llmperf", "aiconfigurator",
            "plain")
 """Values accepted by ``read_sweep(format=...)``."""

@@ -27,6 +27,10 @@ import pandas as pd
 
 from ._common import Parsed, numeric_knob
 
+__all__ = [
+    "FORMAT", "is_header", "read"
+]
+
 FORMAT = "aiconfigurator"
 
 _METRIC_COLS = {"ttft": "mean_ttft_ms", "tpot": "mean_tpot_ms",

@@ -47,6 +47,22 @@ import pandas as pd
 from ._canonical import convert
 from ._common import Parsed, dig, number, parse_json, parse_json_lines, read_text, stat_columns
 
+__all__ = [
+    "FORMAT",
+    "FORMAT_GENAI",
+    "LATENCY_TAGS",
+    "SCALAR_TAGS",
+    "STAT_NAMES",
+    "flavour",
+    "is_aggregate",
+    "is_csv_header",
+    "is_request_record",
+    "read_aggregate",
+    "read_csv",
+    "read_requests",
+    "read_requests_table"
+]
+
 FORMAT = "aiperf"
 FORMAT_GENAI = "genai-perf"
 

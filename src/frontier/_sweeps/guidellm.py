@@ -33,6 +33,10 @@ import pandas as pd
 from ._canonical import percentile_name
 from ._common import Parsed, dig, number, parse_json, stat_columns
 
+__all__ = [
+    "FORMAT", "is_benchmarks", "read"
+]
+
 FORMAT = "guidellm"
 
 _PCT = {"p001": 0.1, "p01": 1.0, "p05": 5.0, "p10": 10.0, "p25": 25.0, "p50": 50.0,

@@ -39,6 +39,15 @@ import pandas as pd
 from ._canonical import convert
 from ._common import Parsed, number, parse_json, read_text
 
+__all__ = [
+    "FORMAT",
+    "is_requests",
+    "is_summary",
+    "read",
+    "read_requests",
+    "read_requests_table"
+]
+
 FORMAT = "llmperf"
 
 _FAMILIES = {"ttft_s": "ttft", "end_to_end_latency_s": "e2el", "inter_token_latency_s": "ntpot"}

@@ -42,6 +42,15 @@ from ._common import (
     to_numeric_checked,
 )
 
+__all__ = [
+    "FORMAT",
+    "LLMPERF_TABLE",
+    "is_llmperf_table",
+    "load",
+    "looks_canonical",
+    "read"
+]
+
 FORMAT = "plain"
 
 #: Canonical name -> column of LLMPerf's published result tables, one run per row

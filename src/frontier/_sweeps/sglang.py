@@ -21,6 +21,10 @@ from typing import Any
 from ._common import Parsed, parse_json, parse_json_lines
 from .vllm import PER_REQUEST_KEYS, frame_from_records
 
+__all__ = [
+    "FORMAT", "is_record", "read"
+]
+
 FORMAT = "sglang"
 
 _E2E = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)_e2e_latency_ms$")

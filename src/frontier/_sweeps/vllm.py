@@ -45,6 +45,16 @@ from ._common import (
     requests_from_lists,
 )
 
+__all__ = [
+    "FORMAT",
+    "PER_REQUEST_KEYS",
+    "frame_from_records",
+    "is_record",
+    "is_summary_header",
+    "read_csv",
+    "read_json"
+]
+
 FORMAT = "vllm"
 
 _LAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)_(ttft|tpot|itl|e2el)_ms$")

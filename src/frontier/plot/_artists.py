@@ -12,6 +12,18 @@ import numpy as np
 from ._data import Curves, Sel, View, display_name
 from ._style import FEASIBLE_SHADE, LIMIT_STYLE, RULE_STYLE, budget_text, limit_label
 
+__all__ = [
+    "finish",
+    "k_ends",
+    "legend",
+    "limit_line",
+    "mark",
+    "notes",
+    "per_model_label",
+    "shade_feasible",
+    "title"
+]
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure

@@ -11,6 +11,22 @@ import numpy as np
 from .._rules import check_rules
 from ._style import OBJ
 
+__all__ = [
+    "Curves",
+    "Sel",
+    "View",
+    "check_budget_index",
+    "curves",
+    "display_name",
+    "finite_range",
+    "front_2d",
+    "limits",
+    "model_index",
+    "padded",
+    "per_model",
+    "selections"
+]
+
 if TYPE_CHECKING:  # pragma: no cover
     from .._study import Study
 

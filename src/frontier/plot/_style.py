@@ -8,6 +8,19 @@ from typing import TYPE_CHECKING, Any
 
 from .._rules import RULES, RuleInfo
 
+__all__ = [
+    "AXIS_LABEL",
+    "FEASIBLE_SHADE",
+    "LIMIT_STYLE",
+    "OBJ",
+    "RULE_STYLE",
+    "budget_text",
+    "fmt",
+    "limit_label",
+    "model_colors",
+    "pyplot"
+]
+
 if TYPE_CHECKING:  # pragma: no cover
     from .._study import Study
 
