@@ -477,17 +477,25 @@ def _cmd_sweep(args) -> int:
     rec = sweep_record(sweep, sel, inputs={
         "paths": list(args.paths), "format": args.format, "num_gpus": args.num_gpus,
         "gpu_hour_price": args.gpu_hour_price, "label_by": args.label_by, "labels": labels})
+    return _emit(args, rec, format_sweep(rec, elapsed) if not args.json else "", "sweep",
+                 lambda: sweep_csv(sel), lambda plot, d: plot.save_sweep(sweep, d, sel))
+
+
+def _emit(args, rec: dict, table: str, name: str, csv: Callable[[], str],
+          figures: Callable[[Any, str], None]) -> int:
+    """Print a record (JSON with ``--json``, else ``table``) and write ``<name>.json``,
+    ``<name>.csv`` and the figures to ``--out`` as a whole, unless ``--no-write``."""
     text = dumps(rec)
-    print(text if args.json else format_sweep(rec, elapsed))
+    print(text if args.json else table)
     if not args.no_write:
-        files = {"sweep.json": text, "sweep.csv": sweep_csv(sel)}
+        files = {f"{name}.json": text, f"{name}.csv": csv()}
 
         def fill(directory: str) -> None:
             _write_texts(directory, files)
             if not args.no_plots:
                 from . import plot
 
-                plot.save_sweep(sweep, os.path.join(directory, "figures"), sel)
+                figures(plot, os.path.join(directory, "figures"))
 
         _write(args, fill)
     return 0
@@ -529,20 +537,8 @@ def _cmd_compare(args) -> int:
         "a": args.a, "b": args.b, "format": args.format, "num_gpus": args.num_gpus,
         "gpu_hour_price": args.gpu_hour_price, "slo": args.slo, "at": args.at,
         "target": args.target, "by": args.by})
-    text = dumps(rec)
-    print(text if args.json else format_compare(rec, elapsed))
-    if not args.no_write:
-        files = {"compare.json": text, "compare.csv": compare_csv(cmp)}
-
-        def fill(directory: str) -> None:
-            _write_texts(directory, files)
-            if not args.no_plots:
-                from . import plot
-
-                plot.save_compare(cmp, os.path.join(directory, "figures"))
-
-        _write(args, fill)
-    return 0
+    return _emit(args, rec, format_compare(rec, elapsed) if not args.json else "", "compare",
+                 lambda: compare_csv(cmp), lambda plot, d: plot.save_compare(cmp, d))
 
 
 def _read_json(path: str, what: str) -> Any:

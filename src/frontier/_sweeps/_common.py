@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ __all__ = [
     "numeric_knob",
     "parse_json",
     "parse_json_lines",
+    "parse_records",
     "read_text",
     "request_rate",
     "requests_from_lists",
@@ -101,6 +102,27 @@ _METRIC_LIKE = re.compile(
     r"(_ms$|_s$|throughput|latency|goodput|_per_s|per_second|tokens_per|acceptance|accept_"
     r"|retokenized|^total_|^max_concurrent_requests$|^max_output_tokens_per_s$|^rtfx$"
     r"|^spec_decode|^diffusion_|^probe_|slo_attainment|^duration$|^completed$|^failed$)")
+
+
+def parse_records(text: str, path: Path, is_record: Callable[[Any], bool],
+                  what: str) -> list[Any]:
+    """Result objects from one JSON object, a JSON list of them or JSON Lines, each checked.
+
+    ``is_record`` says whether an object is one result; the first that is not raises
+    ``ValueError`` naming the file, its position and ``what`` a record should be.
+    """
+    if text.lstrip().startswith("["):
+        obj = parse_json(text, path)
+        records = list(obj) if isinstance(obj, list) else [obj]
+    else:
+        try:
+            records = [parse_json(text, path)]
+        except ValueError:
+            records = parse_json_lines(text, path)
+    bad = [i for i, r in enumerate(records) if not is_record(r)]
+    if bad:
+        raise ValueError(f"{path}: record {bad[0]} is not {what}")
+    return records
 
 
 def metric_like(name: str) -> bool:

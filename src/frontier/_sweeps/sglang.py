@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._common import Parsed, parse_json, parse_json_lines
+from ._common import Parsed, parse_records
 from .vllm import PER_REQUEST_KEYS, frame_from_records
 
 __all__ = [
@@ -55,15 +55,8 @@ def _renames(keys) -> dict[str, str]:
 
 def read(path: Path, text: str) -> Parsed:
     """JSON Lines (or one JSON object) of SGLang results."""
-    try:
-        obj = parse_json(text, path)
-        records = obj if isinstance(obj, list) else [obj]
-    except ValueError:
-        records = parse_json_lines(text, path)
-    bad = [i for i, r in enumerate(records) if not is_record(r)]
-    if bad:
-        raise ValueError(f"{path}: record {bad[0]} is not an SGLang bench_serving result (it "
-                         "has no '<stat>_e2e_latency_ms' field)")
+    records = parse_records(text, path, is_record, "an SGLang bench_serving result (it has no"
+                            " '<stat>_e2e_latency_ms' field)")
     keys = {k for r in records for k in r}
     return frame_from_records(records, path, fmt=FORMAT, renames=_renames(keys),
                               ignored=_IGNORED, knob_order=_KNOB_ORDER)

@@ -39,8 +39,7 @@ from ._common import (
     Parsed,
     knob_columns,
     numeric_knob,
-    parse_json,
-    parse_json_lines,
+    parse_records,
     request_rate,
     requests_from_lists,
 )
@@ -137,21 +136,8 @@ def _frame(records, path):
 
 def read_json(path: Path, text: str) -> Parsed:
     """One result object, a list of them (``summary.json``) or JSON Lines."""
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        obj = parse_json(text, path)
-        records = [r for r in obj if isinstance(r, Mapping)]
-        if len(records) != len(obj):
-            raise ValueError(f"{path}: a vLLM summary list must hold only result objects")
-    else:
-        try:
-            records = [parse_json(text, path)]
-        except ValueError:
-            records = parse_json_lines(text, path)
-    bad = [i for i, r in enumerate(records) if not is_record(r)]
-    if bad:
-        raise ValueError(f"{path}: record {bad[0]} is not a vLLM benchmark result (it has no "
-                         "'request_throughput' and no '<stat>_<ttft|tpot|itl|e2el>_ms' field)")
+    records = parse_records(text, path, is_record, "a vLLM benchmark result (it has no"
+                            " 'request_throughput' and no '<stat>_<ttft|tpot|itl|e2el>_ms' field)")
     return _frame(records, path)
 
 

@@ -155,6 +155,20 @@ def _annotate(ax: Axes, df, rows: np.ndarray, x: str, y: str, knob: str | None, 
                     textcoords="offset points", fontsize=7, color=color)
 
 
+def _axes(ax, x: str, y: str, knob: str | None, *, corner: str) -> None:
+    """Axis labels, limits from 0, the grid and, in a top corner, the knob labelling points."""
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel(_label(y))
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    if knob is not None:
+        left = corner == "left"
+        ax.text(0.01 if left else 0.99, 0.99, f"points labelled by {knob}",
+                transform=ax.transAxes, fontsize=8, va="top", ha="left" if left else "right",
+                color="0.35")
+
+
 def _chosen(ax: Axes, df, x: str, y: str, selection: Selection | None, what: str):
     from matplotlib.lines import Line2D
 
@@ -301,14 +315,7 @@ def throughput_latency(sweep: Sweep, selection: Selection | None = None, *,
         ax.axhspan(lo, hi, color=_SLO_SHADE, alpha=0.08, lw=0, zorder=0)
         handles.append(Line2D([], [], color="#d62728", ls="--", label=_term_text(c)))
     handles += _chosen(ax, df, x, y, selection, _rule_text(selection))
-    ax.set_xlabel(_label(x))
-    ax.set_ylabel(_label(y))
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    if knob is not None:
-        ax.text(0.01, 0.99, f"points labelled by {knob}", transform=ax.transAxes, fontsize=8,
-                va="top", color="0.35")
+    _axes(ax, x, y, knob, corner="left")
     _title(fig, f"Throughput-latency curve: {y} against {x}", sweep, selection)
     _caption(fig, selection)
     _legend(ax, handles)
@@ -398,14 +405,7 @@ def serving_frontier(sweep: Sweep, selection: Selection | None = None, *,
             line(c.value, color="#d62728", ls="--", lw=1.1, zorder=2)
             handles.append(Line2D([], [], color="#d62728", ls="--", label=_term_text(c)))
     handles += _chosen(ax, df, x, y, selection, _rule_text(selection))
-    ax.set_xlabel(_label(x))
-    ax.set_ylabel(_label(y))
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    if knob is not None:
-        ax.text(0.99, 0.99, f"points labelled by {knob}", transform=ax.transAxes, fontsize=8,
-                va="top", ha="right", color="0.35")
+    _axes(ax, x, y, knob, corner="right")
     _title(fig, f"Serving frontier: {y} against {x}", sweep, selection)
     _caption(fig, selection)
     _legend(ax, handles)
