@@ -45,6 +45,7 @@ from .filter import nondominated_filter
 
 __all__ = [
     "MC_BLOCK",
+    "MC_Z",
     "hv1",
     "hv2",
     "hv3",
@@ -57,6 +58,10 @@ __all__ = [
 #: Samples drawn per key in :func:`hv_mc`. Block ``b`` uses ``fold_in(key, b)``, so the
 #: estimate for a given ``key`` and ``num_samples`` does not depend on ``batch_size``.
 MC_BLOCK = 256
+
+#: The ``z`` of the Wilson interval behind :func:`hv_mc`'s standard error (``4 * stderr``
+#: covers it: about 6e-5 two-sided for large counts).
+MC_Z = 4.0
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -498,11 +503,17 @@ def hv_mc(
 
     Draws ``num_samples`` uniform points in the box ``[ideal, ref]`` (``ideal``: the
     per-objective minimum of the rows that strictly dominate ``ref``) and returns the box
-    volume times the dominated fraction ``p``, with the binomial standard error
-    ``V sqrt(p (1 - p) / N)``. Samples come in blocks of :data:`MC_BLOCK`, block ``b`` from
-    ``fold_in(key, b)``; ``lax.map(..., batch_size=batch_size)`` runs ``batch_size`` blocks
-    at a time, and the integer counts make the result exactly independent of it. Memory is
-    ``O(batch_size * MC_BLOCK * n)``; time ``O(num_samples * n * m)``.
+    volume ``V`` times the dominated fraction ``p = count / N``. ``stderr`` is honest for
+    small counts: ``V * max(p - lo, hi - p) / 4`` with ``[lo, hi]`` the Wilson score interval
+    of ``p`` at ``z = 4`` (:data:`MC_Z`), so ``value +- 4 * stderr`` covers that interval; it
+    equals the binomial ``V sqrt(p (1 - p) / N)`` for large counts and is about ``4 V / N``
+    (not 0) when no sample or every sample is dominated. Two cases are exact and get
+    ``stderr = 0``: no row strictly dominates ``ref`` (volume 0), and a row is the ideal
+    point itself (its box is the whole box, volume ``V``). Samples come in blocks of
+    :data:`MC_BLOCK`, block ``b`` from ``fold_in(key, b)``; ``lax.map(...,
+    batch_size=batch_size)`` runs ``batch_size`` blocks at a time, and the integer counts
+    make the result exactly independent of it. Memory is ``O(batch_size * MC_BLOCK * n)``;
+    time ``O(num_samples * n * m)``.
 
     Examples
     --------
@@ -511,6 +522,10 @@ def hv_mc(
     ...               num_samples=1024)
     >>> float(v), float(se)
     (0.25, 0.0)
+    >>> pts = jnp.array([[0.25, 0.75], [0.75, 0.25]])  # 3 of 4 samples: se > 0
+    >>> v, se = hv_mc(pts, jnp.array([1.0, 1.0]), jax.random.key(0), num_samples=4)
+    >>> bool(se > 0)
+    True
     """
     n, m = points.shape
     dt = points.dtype
@@ -536,9 +551,16 @@ def hv_mc(
         count = jnp.sum(
             lax.map(block, jnp.arange(num_blocks, dtype=jnp.int32), batch_size=batch_size)
         )
-    frac = count.astype(dt) / jnp.asarray(num_samples, dt)
-    value = volume * frac
-    var = jnp.maximum(frac * (1 - frac), 0) / jnp.asarray(num_samples, dt)
-    stderr = volume * jnp.where(var > 0, jnp.sqrt(jnp.where(var > 0, var, 1)), 0)
+    big = jnp.asarray(num_samples, dt)
+    frac = count.astype(dt) / big
+    z2 = jnp.asarray(MC_Z * MC_Z, dt)
+    denom = 1 + z2 / big
+    centre = (frac + z2 / (2 * big)) / denom
+    half = MC_Z * jnp.sqrt(jnp.maximum(frac * (1 - frac), 0) / big + z2 / (4 * big * big))
+    half = half / denom
+    dev = jnp.maximum(frac - (centre - half), centre + half - frac)
+    exact = ~jnp.any(valid) | jnp.any(valid & jnp.all(p == ideal[None, :], axis=1))
+    value = jnp.where(exact & jnp.any(valid), volume, volume * frac)
+    stderr = jnp.where(exact, jnp.zeros((), dt), volume * dev / MC_Z)
     inf = _unbounded(points, ref, valid)
     return _volume(value, inf), jnp.where(inf, jnp.zeros((), dt), stderr)
