@@ -224,7 +224,9 @@ def is_nondominated(
     sizes per octave, so calls with nearby ``n`` share a compiled kernel. Works inside
     ``jax.jit`` and ``jax.vmap`` (pass options with ``functools.partial``);
     :func:`is_nondominated_batch` is the batched form. ``m == 1`` keeps the minimum (one copy
-    unless ``keep_weakly``).
+    unless ``keep_weakly``). Float64 input with ``jax_enable_x64`` off is mapped on the host
+    to a float32 array with the same order in every objective, so the mask is exactly that
+    of the float64 values (JAX alone would round them to float32 and merge close values).
 
     Examples
     --------
@@ -263,7 +265,9 @@ def filter_dominated(
     Returns
     -------
     jax.Array, shape (k, m)
-        The rows selected by :func:`is_nondominated`, with their original values and dtype.
+        The rows selected by :func:`is_nondominated`, with their original values and dtype
+        (as JAX stores them: float64 input with ``jax_enable_x64`` off comes back rounded to
+        float32, though the selection is made on the float64 values).
 
     Raises
     ------
@@ -348,7 +352,8 @@ def pareto_rank(
     radix sorts of a row hash), ranked once, and the ranks copied to every copy. On
     accelerators ``"auto"`` uses ``"dense"`` up to {dense_max_accel} points, then ``"sweep"``
     (``m <= 2``) or ``"blocked"``. Measured numbers against moocore are in the README and
-    ``benchmarks/bench_dominance.py``. Not differentiable.
+    ``benchmarks/bench_dominance.py``. Not differentiable. Float64 input with
+    ``jax_enable_x64`` off is ranked exactly, as in :func:`is_nondominated`.
 
     Examples
     --------
@@ -403,7 +408,10 @@ def crowding_distance(
 
     Notes
     -----
-    ``O(m n log n)``: one stable sort per objective. Not differentiable.
+    ``O(m n log n)``: one stable sort per objective. Not differentiable. Float64 input with
+    ``jax_enable_x64`` off is first mapped affinely to ``[0, 1]`` per objective in float64
+    on the host (the distance does not change under that map), so the float32 result is
+    accurate relative to each objective's range however large the values are.
 
     References
     ----------
@@ -572,7 +580,8 @@ def pareto_probability(
     Raises
     ------
     TypeError, ValueError
-        As :func:`is_nondominated_batch`.
+        As :func:`is_nondominated_batch`; ``ValueError`` also when there is no set (a
+        leading axis of length 0: the fraction would be 0/0).
 
     Examples
     --------

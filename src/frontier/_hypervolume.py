@@ -184,9 +184,19 @@ def hypervolume(
     The loops are sequential and gain nothing from a GPU: there, move the inputs to the CPU
     first (``jax.device_put(points, jax.devices("cpu")[0])``). Float32 inputs are accumulated
     with Kahan summation (relative error ~1e-7 at ``n = 10^5``). Not
-    differentiable. Half-precision inputs are computed in float32 and cast back. Rows are
+    differentiable. Half-precision inputs are computed in float32 and cast back (a volume
+    beyond the range of that dtype warns and is ``inf``). Rows are
     padded with copies of ``ref`` to one of eight sizes per octave, so that fronts of varying
     size reuse a few compiled kernels.
+
+    Precision: a float64 NumPy input (or list) with ``jax_enable_x64`` off, which JAX would
+    round to float32, is first translated in float64 on the host so that ``ref`` is the
+    origin; the float32 computation then sees the distances to ``ref`` (each with a relative
+    rounding error of at most ``2^-24``) rather than the raw magnitudes, so points at ``1e8``
+    whose distances to ``ref`` are a few units keep their volume. A ``UserWarning`` says
+    when that rounding still merges distinct distances in an objective or makes a point
+    reach ``ref``; enable x64 for a float64 result. Under ``jit`` a NaN in ``ref`` is not
+    checked: no row strictly dominates it, so the volume is 0.
 
     References
     ----------

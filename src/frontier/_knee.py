@@ -213,9 +213,10 @@ def knee(
     ------
     ValueError
         Unknown ``method``; ``n < 3`` for ``"chord"``, ``"curvature"``, ``"paper"`` (``n < 1``
-        for ``"utopia"``); bad shapes of ``t``, ``normalise`` or ``utopia``; ``t`` not
-        strictly increasing or non-positive scales (checked when concrete); ``t`` or
-        ``utopia`` given to a method that ignores them.
+        for ``"utopia"``), counting only rows without NaN or inf when ``points`` is concrete;
+        bad shapes of ``t``, ``normalise`` or ``utopia``; ``t`` not finite and strictly
+        increasing, scales not finite and positive, or a non-finite ``utopia`` (checked when
+        concrete); ``t`` or ``utopia`` given to a method that ignores them.
     TypeError
         Non-float ``points``.
 
@@ -226,6 +227,14 @@ def knee(
     points ordered by ``k``; filter the front first (this function does not). Maximised
     columns are negated first; every method is invariant to that reflection except
     ``"utopia"``, whose ``utopia`` is given in the original sense.
+
+    Rows with NaN or inf in any objective are never candidates (score ``-inf``) and are left
+    out of the curve: the chord runs between the first and last finite rows, neighbours for
+    the curvature are finite rows (at their own ``t``; the default ``t`` is the row index in
+    the input), and ``"minmax"`` and the default ``utopia`` use the finite rows only. With
+    too few finite rows the call raises when ``points`` is concrete; under ``jit`` ``index``
+    is then ``-1``. Float64 input with ``jax_enable_x64`` off is translated (in float64, on
+    the host) before the float32 computation; every score is invariant to translation.
 
     Examples
     --------
@@ -276,7 +285,9 @@ def soft_knee(
     -------
     jax.Array
         ``(n,)`` weights summing to 1, in the dtype of ``points``; 0 on the rows whose
-        score is ``-inf`` (non-candidates). ``weights @ points`` is the "expected knee".
+        score is ``-inf`` (non-candidates, e.g. rows with NaN or inf). ``weights @ points``
+        is the "expected knee" (over the candidates). Under ``jit``, when no row is a
+        candidate, every weight is 0.
 
     Raises
     ------
