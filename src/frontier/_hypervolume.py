@@ -331,12 +331,19 @@ def hv_contributions(
     Notes
     -----
     ``m = 1, 2``: ``O(n log n)`` (one lexicographic sort and a scan for ``m = 2``).
-    ``m = 3``: only rows on the front (found with the ``"filter"`` kernel of
-    :func:`frontier.is_nondominated`) can contribute; for each, one exact 3-D hypervolume of
-    the other rows clipped into its box, most of which :func:`hypervolume`'s pre-filter
-    drops. ``O(F n)`` time plus ``F`` small sweeps for ``F`` front rows, ``O(n)`` memory;
-    ``O(n^2 log n)`` when every row is on the front. Rows or ``ref`` with infinite
-    coordinates make the contributions undefined (NaN or inf).
+    ``m = 3``: the HVC3D dimension sweep (Guerreiro and Fonseca 2018) in ``O(n log n)``
+    time and ``O(n)`` memory: one sweep over ``z`` keeps, for every point of the ``(x, y)``
+    staircase, the region it alone dominates as strips, and adds their volume when they
+    shrink (see :func:`frontier.kernels.hypervolume.hvc3`); above 256 rows, rows that two
+    pivot rows dominate are dropped first (they change nothing). The loop is sequential and
+    gains nothing from a GPU. Infinite coordinates give ``inf`` where a point's exclusive
+    region is unbounded. Float64 input with ``jax_enable_x64`` off is translated to ``ref``
+    first, as in :func:`hypervolume` (with the same warning).
+
+    References
+    ----------
+    A. P. Guerreiro, C. M. Fonseca. Computing and updating hypervolume contributions in up to
+    four dimensions. IEEE TEVC 22(3), 2018.
 
     Examples
     --------
