@@ -24,7 +24,9 @@ Conventions shared by every function here (the names follow moocore):
   float64 NumPy input (or list) with ``jax_enable_x64`` off, which JAX would round to
   float32, is first mapped on the host to a float32 array with the same order per objective
   (:func:`frontier._validation.order_image`), so masks and ranks are exactly those of the
-  float64 values. :func:`crowding_distance` maps each objective affinely to ``[0, 1]`` in
+  float64 values. That costs one host sort per objective when some value is not exactly a
+  float32 (none when every value is, e.g. float32 data stored as float64); pass float32 (or
+  enable x64) to skip it. :func:`crowding_distance` maps each objective affinely to ``[0, 1]`` in
   float64 first (the distance is invariant to that map), so its float32 result is accurate
   relative to each objective's range.
 """

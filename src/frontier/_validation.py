@@ -238,9 +238,11 @@ def rounds_apart(wide: np.ndarray, narrow: np.ndarray) -> bool:
     """Whether rounding keeps distinct values apart: in every column (last axis), no two
     distinct non-NaN values of ``wide`` become equal in ``narrow`` (its rounded copy, same
     shape; ``-0.0`` equals ``0.0``). Rounding is monotone, so the order is then kept too."""
+    if np.array_equal(narrow.astype(wide.dtype), wide, equal_nan=True):
+        return True  # nothing was rounded (e.g. float32 values stored as float64): O(n)
     w = wide.reshape(-1, wide.shape[-1])
     v = narrow.reshape(w.shape)
-    for j in range(w.shape[1]):
+    for j in range(w.shape[1]):  # one host sort per column
         order = np.argsort(w[:, j], kind="stable")
         a, b = w[order, j], v[order, j]
         differ = a[1:] != a[:-1]  # NaN sorts last and differs from everything
