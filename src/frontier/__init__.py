@@ -1,5 +1,6 @@
 """frontier: Monte Carlo and Pareto analysis of inference scaling on JAX."""
 
+from ._compare import Comparison, Shift, compare
 from ._dominance import (
     crowding_distance,
     filter_dominated,
@@ -10,9 +11,11 @@ from ._dominance import (
     pareto_rank_batch,
 )
 from ._engine import Choice, Constraint, choose, parse_slo
+from ._explore import Explorer, ExplorerState, explore
 from ._hypervolume import HVEstimate, hv_approx, hv_contributions, hypervolume
 from ._knee import Knee, KneeMethod, knee, soft_knee
 from ._models import Model, ModelFileError, catalog, load_models
+from ._reselect import reselect
 from ._sampling import QUANTILE_LEVELS, Samples, Stats, Summary, sample, summarize
 from ._sensitivity import INPUTS, OUTPUTS, Sensitivity, sensitivity, soft_select
 from ._study import (
@@ -25,7 +28,7 @@ from ._study import (
     budget_grid,
     optimize,
 )
-from ._sweeps import Sweep, read_sweep
+from ._sweeps import Selection, Sweep, read_sweep
 from ._table import Objective, Table
 
 __version__ = "0.1.0"
@@ -39,7 +42,7 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Choice", "Constraint", "Objective", "Table", "choose", "parse_slo",
     # the paper's study
     "Budget", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study", "budget_grid",
-    "optimize",
+    "optimize", "reselect",
     # dominance
     "crowding_distance", "filter_dominated", "is_nondominated", "is_nondominated_batch",
     "pareto_probability", "pareto_rank", "pareto_rank_batch",
@@ -48,6 +51,8 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Knee", "KneeMethod", "knee", "soft_knee",
     # sensitivity
     "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
-    # measured sweeps
-    "Sweep", "read_sweep",
+    # measured sweeps and frontier shifts
+    "Selection", "Sweep", "read_sweep", "Comparison", "Shift", "compare",
+    # notebooks (the `notebook` extra)
+    "Explorer", "ExplorerState", "explore",
 ]

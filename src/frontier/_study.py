@@ -405,6 +405,7 @@ def optimize(
     ('gpt5-mini', 4, 0.0174)
     """
     seq, _ = _as_models(models)
+    check_knee_normalise(knee_normalise)
     if isinstance(models, Model):
         names: tuple[str, ...] = (models.name or "model",)
     elif isinstance(models, Mapping):
@@ -414,6 +415,24 @@ def optimize(
     ks = candidate_ks(seq, k_max=k_max, ks=ks, parallel=parallel)
     par = _as_parallel(parallel, seq)
     b = _as_budget(budget)
+    terms = study_terms(slo)
+    levels = tuple(sorted(set(QUANTILE_LEVELS) | {c.stat for c in terms if c.stat != "mean"}))
+    summ = summarize(seq, ks, key=key, num_trials=num_trials, parallel=par.tolist(),
+                     scheme=scheme, time_model=time_model, quantiles=levels, **summarize_kwargs)
+    table = study_table(summ, names, par.tolist())
+    return Study(models=names, ks=ks, summary=summ, table=table,
+                 **select_study(table, len(names), ks, b, terms, knee_normalise))
+
+
+def check_knee_normalise(value: Any) -> str:
+    """``value`` if it names a knee space (``"front"`` or ``"budget"``), else ``ValueError``."""
+    if value not in ("front", "budget"):
+        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {value!r}")
+    return value
+
+
+def study_terms(slo: Any) -> tuple[Constraint, ...]:
+    """The SLO terms of a study: on cost, time or accuracy, their means or quantiles."""
     terms = parse_slo(slo)
     for c in terms:
         if c.objective not in ("cost", "time", "accuracy"):
@@ -422,19 +441,21 @@ def optimize(
         if isinstance(c.stat, str) and c.stat != "mean":
             raise ValueError(f"`slo`: statistic {c.stat!r} is not available here (mean or "
                              "pNN)")
-    levels = tuple(sorted(set(QUANTILE_LEVELS) | {c.stat for c in terms if c.stat != "mean"}))
-    summ = summarize(seq, ks, key=key, num_trials=num_trials, parallel=par.tolist(),
-                     scheme=scheme, time_model=time_model, quantiles=levels, **summarize_kwargs)
-    table = study_table(summ, names, par.tolist())
+    return terms
+
+
+def select_study(table: Table, M: int, ks: tuple[int, ...], b: Budget,
+                 terms: tuple[Constraint, ...], knee_normalise: str) -> dict[str, Any]:
+    """The engine on a study's candidate table under budget ``b`` and SLO ``terms``: the
+    :class:`Study` fields that depend on them (one code path for :func:`optimize` and
+    :func:`frontier.reselect`)."""
     budget_terms = (Constraint("cost", "mean", "<=", math.inf),
                     Constraint("time", "mean", "<=", math.inf),
                     Constraint("accuracy", "mean", ">=", -math.inf))
-    if knee_normalise not in ("front", "budget"):
-        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
-    choice = choose(table, slo=budget_terms + terms, limits=dict(enumerate(b)),
+    choice = choose(table, slo=budget_terms + tuple(terms), limits=dict(enumerate(b)),
                     group_by="model", order_by="k", normalise="budget",
                     knee_normalise=knee_normalise)
-    M, K = len(names), len(ks)
+    K = len(ks)
     bshape = b.C_max.shape
 
     def grid(a):  # (*B, n, ...) -> (*B, M, K, ...)
@@ -453,10 +474,9 @@ def optimize(
     viol = grid(choice.violation)
     slo_ok = jnp.all(viol[(0,) * len(bshape)][..., 3:] == 0, axis=-1) if terms else (
         jnp.ones((M, K), bool))
-    return Study(
-        models=names, ks=ks, budget=b, slo=terms, summary=summ,
-        feasible=grid(choice.feasible), pareto=grid(choice.front), violation=viol[..., :3],
-        slo_ok=slo_ok, points=pts,
+    return dict(
+        budget=b, slo=tuple(terms), feasible=grid(choice.feasible), pareto=grid(choice.front),
+        violation=viol[..., :3], slo_ok=slo_ok, points=pts,
         cross=CrossModel(grid(choice.feasible), grid(choice.cross_front), cpts),
-        table=table, choice=choice, knee_normalise=knee_normalise,
+        choice=choice, knee_normalise=knee_normalise,
     )
