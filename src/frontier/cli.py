@@ -137,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--html", action="store_true",
                    help="also write report.html: one self-contained page (tables, a line on"
                    " each choice, figures embedded) that opens offline")
+    _cache_flag(r)
 
     sn = sub.add_parser(
         "sensitivity",
@@ -178,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--no-write", action="store_true", help="write nothing, only print")
     sn.add_argument("--no-plots", action="store_true", help="skip the tornado plot")
     sn.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    _cache_flag(sn)
 
     sw = sub.add_parser(
         "sweep",
@@ -261,6 +263,16 @@ def _parser() -> argparse.ArgumentParser:
                     help="summary (default): per budget the cross-model front and one panel"
                     " per model; all: plus each model's 3-D feasible region; none")
     return p
+
+
+def _cache_flag(p: argparse.ArgumentParser) -> None:
+    from ._cache import compile_cache_dir
+
+    p.add_argument("--no-compile-cache", action="store_true",
+                   help="compile afresh: do not use JAX's persistent compilation cache, which"
+                   f" by default keeps the compiled programs in {compile_cache_dir()} so that"
+                   " the next run starts faster (also FRONTIER_NO_COMPILE_CACHE=1; another"
+                   " directory: FRONTIER_CACHE_DIR; deleting it is always safe)")
 
 
 def _sweep_inputs(p: argparse.ArgumentParser) -> None:
@@ -587,6 +599,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity,
                "report": _cmd_report, "sweep": _usage_errors(_cmd_sweep),
                "compare": _usage_errors(_cmd_compare)}
+    if args.command in ("run", "sensitivity"):
+        from ._cache import enable_compile_cache
+
+        enable_compile_cache(disable=args.no_compile_cache)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
