@@ -4,11 +4,14 @@ Target (issue "Pareto kernels"): the exact 3-D hypervolume of 10^4 points within
 moocore on a 2-core CPU. Sizes follow a geometric grid 10^3 .. 10^5 for two kinds of sets:
 ``front`` (every point on the unit sphere's positive orthant, all non-dominated, the hard
 case) and ``random`` (uniform in the cube, ~40 non-dominated points at 10^4). Contributions
-are compared with ``moocore.hv_contributions(..., ignore_dominated=False)``, frontier's
-definition.
+(1e3 and 1e4 rows, up to ``FRONTIER_BENCH_HVC_MAX``) are compared with moocore's fast default
+on fronts (every row non-dominated, so the definitions agree) and with
+``ignore_dominated=False``, frontier's definition, on random sets.
 
     pytest benchmarks/bench_hypervolume.py
     FRONTIER_BENCH_HV_MAX=10000 pytest benchmarks/bench_hypervolume.py   # quicker
+    FRONTIER_BENCH_HVC_MAX=1e5 FRONTIER_BENCH_TAG=hvc \
+        pytest benchmarks/bench_hypervolume.py -k contributions
 """
 
 from __future__ import annotations
@@ -106,13 +109,27 @@ def test_hv_approx_throughput(benchmark, recorder, impl):
              items=samples, unit="samples", num_samples=samples, **_info(n, m, "front", "mc"))
 
 
-HVC_CASES = [("front", 300), ("random", 10_000)]
+HVC_MAX = int(float(os.environ.get("FRONTIER_BENCH_HVC_MAX", "1e4")))
+HVC_CASES = [(kind, n) for kind in ("front", "random") for n in (1_000, 10_000, 100_000)
+             if n <= HVC_MAX]
+
+
+def _moocore_hvc(x, ref, kind):
+    # On a front every row is non-dominated and moocore's fast default
+    # (ignore_dominated=True) gives frontier's answer; with dominated rows only
+    # ignore_dominated=False does (an O(n^2) path in moocore, fast when the front is small).
+    return moocore.hv_contributions(x, ref=ref, ignore_dominated=kind == "front")
 
 
 @pytest.mark.parametrize(("kind", "n"), HVC_CASES)
 def test_hv_contributions_3d(benchmark, recorder, kind, n):
     x = jnp.asarray(point_set(kind, n, 3), jnp.float32)
-    _pedantic(benchmark, lambda: frontier.hv_contributions(x, np.full(3, 1.1)), rounds=3)
+    ref = np.full(3, 1.1)
+    _pedantic(benchmark, lambda: frontier.hv_contributions(x, ref), rounds=3)
+    if n == HVC_CASES[0][1]:
+        want = _moocore_hvc(np.asarray(x, np.float64), ref, kind)
+        np.testing.assert_allclose(np.asarray(frontier.hv_contributions(x, ref)), want,
+                                   rtol=1e-4, atol=1e-9)
     recorder(f"hv_contributions m=3 {kind} n={n}", "frontier", benchmark,
              **_info(n, 3, kind, "hvc3"))
 
@@ -120,9 +137,8 @@ def test_hv_contributions_3d(benchmark, recorder, kind, n):
 @pytest.mark.parametrize(("kind", "n"), HVC_CASES)
 def test_hv_contributions_3d_moocore(benchmark, recorder, kind, n):
     x = point_set(kind, n, 3)
-    benchmark.pedantic(
-        lambda: moocore.hv_contributions(x, ref=np.full(3, 1.1), ignore_dominated=False),
-        rounds=3, warmup_rounds=1, iterations=1)
+    benchmark.pedantic(lambda: _moocore_hvc(x, np.full(3, 1.1), kind), rounds=3,
+                       warmup_rounds=1, iterations=1)
     recorder(f"hv_contributions m=3 {kind} n={n}", "moocore", benchmark,
              **_info(n, 3, kind, "hvc3"))
 

@@ -6,7 +6,9 @@ is better**; ``-inf`` marks rows that are not candidates (the two end points for
 chord and curvature rules). Every ``sqrt`` and division that can meet zero uses the
 double-``where`` guard, so the scores have finite gradients everywhere (used by
 :func:`soft_weights`). The kernels need ``n >= 3`` except :func:`utopia_score`; the public
-wrapper checks this.
+wrapper checks this. Rows with NaN or inf are not part of the curve: the wrapper moves the
+finite rows first (:func:`finite_curve`), normalises over them (``minmax(..., valid)``) and
+scores them with the padding count ``n``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ._primitives import safe_sqrt as _safe_sqrt
 __all__ = [
     "chord_score",
     "curvature_score",
+    "finite_curve",
     "minmax",
     "paper_score",
     "soft_weights",
@@ -35,10 +38,14 @@ def _interior(size: int, n: jax.Array | None = None) -> jax.Array:
 
 
 @jax.jit
-def minmax(q: jax.Array, extra: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Min-max normalise the columns of ``q`` over its rows; apply the same map to ``extra``.
+def minmax(
+    q: jax.Array, extra: jax.Array, valid: jax.Array | None = None
+) -> tuple[jax.Array, jax.Array]:
+    """Min-max normalise the columns of ``q`` over its rows (over the ``valid`` rows only,
+    when given); apply the same map to ``extra``.
 
-    A constant column maps to 0 (its span is replaced by 1).
+    A constant column maps to 0 (its span is replaced by 1); with no valid row the map is
+    the identity.
 
     Examples
     --------
@@ -46,12 +53,47 @@ def minmax(q: jax.Array, extra: jax.Array) -> tuple[jax.Array, jax.Array]:
     >>> qn, u = minmax(jnp.array([[1.0, 5.0], [3.0, 5.0]]), jnp.array([0.0, 5.0]))
     >>> qn.tolist(), u.tolist()
     ([[0.0, 0.0], [1.0, 0.0]], [-0.5, 0.0])
+    >>> qn, _ = minmax(jnp.array([[1.0], [jnp.inf], [3.0]]), jnp.zeros(1),
+    ...                jnp.array([True, False, True]))
+    >>> qn[::2].tolist()
+    [[0.0], [1.0]]
     """
-    lo = jnp.min(q, axis=0)
-    span = jnp.max(q, axis=0) - lo
+    if valid is None:
+        lo = jnp.min(q, axis=0)
+        span = jnp.max(q, axis=0) - lo
+    else:
+        big = jnp.asarray(jnp.inf, q.dtype)
+        lo = jnp.min(jnp.where(valid[:, None], q, big), axis=0)
+        span = jnp.max(jnp.where(valid[:, None], q, -big), axis=0) - lo
+        lo = jnp.where(jnp.isfinite(lo), lo, 0)
     ok = span > 0
-    scale = jnp.where(ok, span, 1)
+    scale = jnp.where(ok & jnp.isfinite(span), span, 1)
     return (q - lo[None, :]) / scale[None, :], (extra - lo) / scale
+
+
+def finite_curve(q: jax.Array, t: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array,
+                                                          jax.Array]:
+    """The curve through the rows of ``q`` without NaN or inf, in their order.
+
+    Returns ``(qc, tc, order, count)``: the ``count`` finite rows first (``qc = q[order]``
+    with the other rows set to 0, so no NaN reaches a gradient), their parameters ``tc =
+    t[order]``, the stable order itself, and ``count``. Score ``qc`` with ``n=count``, then
+    scatter back with ``order`` (the chord and curvature kernels treat rows from ``count`` on
+    as padding).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> q = jnp.array([[0.0, 1.0], [jnp.nan, 0.5], [0.5, 0.2], [1.0, 0.0]])
+    >>> qc, tc, order, count = finite_curve(q, jnp.arange(4.0))
+    >>> order.tolist(), int(count), qc[3].tolist()
+    ([0, 2, 3, 1], 3, [0.0, 0.0])
+    """
+    ok = jnp.all(jnp.isfinite(q), axis=1)
+    order = jnp.argsort(~ok, stable=True).astype(jnp.int32)
+    okc = ok[order]
+    qc = jnp.where(okc[:, None], q[order], 0)
+    return qc, t[order], order, jnp.sum(ok, dtype=jnp.int32)
 
 
 @jax.jit

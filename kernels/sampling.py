@@ -207,6 +207,27 @@ def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax
     return (before + run[..., kk]).T
 
 
+def _wave_time_at(time: jax.Array, parallel: jax.Array, k: jax.Array) -> jax.Array:
+    """:func:`_wave_time` of the first ``k`` calls (``k`` traced, ``<= n``): ``(T, n) -> (T,)``."""
+    n = time.shape[-1]
+    idx = jnp.arange(n)
+    start = (idx % parallel) == 0
+
+    def combine(a, b):
+        fa, va = a
+        fb, vb = b
+        return fa | fb, jnp.where(fb, vb, jnp.maximum(va, vb))
+
+    flags = jnp.broadcast_to(start, time.shape)
+    _, run = lax.associative_scan(combine, (flags, time), axis=time.ndim - 1)
+    ends = ((idx + 1) % parallel == 0) | (idx == k - 1)
+    done = jnp.cumsum(jnp.where(ends & (idx < k), run, jnp.zeros((), time.dtype)), axis=-1)
+    kk = k - 1
+    first = kk - kk % parallel
+    before = jnp.where(first > 0, done[..., jnp.maximum(first - 1, 0)], 0.0)
+    return before + run[..., kk]
+
+
 def time_rule(total_time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax.Array:
     """The paper's time rule with at most ``min(P, k)`` calls at once: ``(K, T) -> (K, T)``.
 
@@ -234,6 +255,14 @@ def outcomes_crn(
     return Outcomes(c, t, a)
 
 
+def _pow2_groups(ks: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """``ks`` (increasing) cut into runs that share the power of two ``2**ceil(log2 k)``."""
+    groups: dict[int, list[int]] = {}
+    for k in ks:
+        groups.setdefault((k - 1).bit_length(), []).append(k)
+    return [tuple(g) for _, g in sorted(groups.items())]
+
+
 def outcomes_independent(
     p: ModelParams,
     parallel: jax.Array,
@@ -243,19 +272,37 @@ def outcomes_independent(
     time_model: str,
     dtype,
 ) -> Outcomes:
-    """The reference scheme: every ``k`` draws its own ``k`` inferences per trial; ``(K, T)``."""
-    cs, ts, accs = [], [], []
-    for k in ks:
-        kk = jax.random.fold_in(key, k)
-        z = draw_normals(kk, trial_ids, k, dtype)
-        cost, time, acc = inference(p, z)
-        cs.append(tree_sum(cost))
-        accs.append(jnp.max(acc, axis=-1))
-        if time_model == "paper":
-            ts.append(time_rule(tree_sum(time)[None], parallel, (k,))[0])
-        else:
-            ts.append(_wave_time(time, parallel, (k,))[0])
-    return Outcomes(jnp.stack(cs), jnp.stack(ts), jnp.stack(accs))
+    """The reference scheme: every ``k`` draws its own ``k`` inferences per trial; ``(K, T)``.
+
+    ``k`` draws from ``fold_in(key, k)``. The ``k`` values sharing a power of two ``S``
+    (``S/2 < k <= S``) run as one compiled loop over ``k``: each step draws ``S`` inferences
+    (a stream's first ``k`` values do not depend on its length) and masks the rest, so a
+    grid compiles at most ``log2(k_max) + 1`` loop bodies instead of one per ``k``. The
+    results are those of drawing exactly ``k``: :func:`tree_sum` pairs a zero-padded
+    power-of-two axis the same way, the maxima are exact, and the waves' prefix scans read
+    only the first ``k`` calls.
+    """
+    outs = []
+    for group in _pow2_groups(ks):
+        size = 1 << (group[-1] - 1).bit_length()
+        pos = jnp.arange(size)
+
+        def one(k, size=size, pos=pos):
+            z = draw_normals(jax.random.fold_in(key, k), trial_ids, size, dtype)
+            cost, time, acc = inference(p, z)
+            live = pos < k
+            zero = jnp.zeros((), dtype)
+            c = tree_sum(jnp.where(live, cost, zero))
+            a = jnp.max(jnp.where(live, acc, jnp.asarray(-jnp.inf, dtype)), axis=-1)
+            if time_model == "paper":
+                t = tree_sum(jnp.where(live, time, zero))
+                t = t / jnp.minimum(parallel, k.astype(parallel.dtype)).astype(dtype)
+            else:
+                t = _wave_time_at(time, parallel, k)
+            return c, t, a
+
+        outs.append(lax.map(one, jnp.asarray(group, jnp.int32)))
+    return Outcomes(*(jnp.concatenate([o[i] for o in outs]) for i in range(3)))
 
 
 @partial(jax.jit, static_argnames=("ks", "scheme", "time_model"))

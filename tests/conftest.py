@@ -1,5 +1,11 @@
+import os
+
 import jax
 import pytest
+
+# the command line's persistent compilation cache stays off in tests (cli.main runs in this
+# process, and its subprocesses inherit this); tests/test_compile_cache.py turns it on
+os.environ.setdefault("FRONTIER_NO_COMPILE_CACHE", "1")
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 jax.config.update("jax_numpy_rank_promotion", "raise")

@@ -149,11 +149,29 @@ def test_sensitivity_command(tmp_path, capsys):
     assert "unknown model" in capsys.readouterr().err
 
 
+def test_run_writes_the_summary_figures_as_png_by_default(tmp_path):
+    out = tmp_path / "f"
+    assert cli.main(["run", "--only", "gpt5-mini", "gpt5-nano", "--k-max", "8", "--trials",
+                     "50", "--out", str(out)]) == 0
+    assert sorted(os.listdir(out / "figures")) == [
+        "cross_model_front.png", "front_projections-gpt5-mini.png",
+        "front_projections-gpt5-nano.png"]
+
+
+def test_run_figure_format_is_checked_before_the_simulation(tmp_path, capsys):
+    out = tmp_path / "f"
+    assert cli.main(["run", *TINY, "--figure-format", "png", "docx", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--figure-format" in err and "'docx'" in err and "\n" not in err.strip()
+    assert not out.exists()
+
+
 def test_run_writes_figures_and_a_rerun_leaves_exactly_the_new_set(tmp_path):
     out = tmp_path / "f"
     args = ["run", "--only", "gpt5-mini", "--k-max", "16", "--trials", "100", "--out", str(out)]
-    assert cli.main(args) == 0
+    assert cli.main([*args, "--figures", "all", "--figure-format", "png", "pdf"]) == 0
     figs = sorted(os.listdir(out / "figures"))
+    assert len(figs) == 2 * 5
     assert "cross_model_front.png" in figs and "feasible_region_3d-gpt5-mini.pdf" in figs
     assert all((out / "figures" / f).stat().st_size > 1000 for f in figs)
     # the same --out without figures: the earlier figures do not survive beside the new files
@@ -376,7 +394,8 @@ def test_interrupted_run_leaves_the_old_directory_intact(tmp_path, sig):
     old = _snapshot(out)
     env = {**os.environ, "MPLBACKEND": "Agg"}
     proc = subprocess.Popen([sys.executable, "-m", "frontier.cli", "run", *TINY, "--trials",
-                             "60", "--out", str(out)], env=env, stdout=subprocess.DEVNULL,
+                             "60", "--figures", "all", "--figure-format", "png", "pdf",
+                             "--out", str(out)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait_for_figures(tmp_path, proc)

@@ -368,3 +368,58 @@ def test_infinite_coordinates(m):
     assert float(frontier.hypervolume(big, one)) == np.inf
     est = frontier.hv_approx(x, one, key=jax.random.key(0), num_samples=256)
     assert float(est.value) == np.inf and float(est.stderr) == 0.0
+
+
+# ------------------------------------------------------------------- HVC3D sweep (m = 3)
+
+
+@pytest.mark.parametrize("grid", [2, 4])
+def test_hvc3_sweep_is_exact_on_integer_grids(grid):
+    """Small integer sets: many ties, duplicates, rows dominated by exactly one other row
+    (corner cuts) and rows on ref; every volume is an exact integer in float32."""
+    rng = np.random.default_rng(grid)
+    ref = np.full(3, float(grid))
+    for n in (1, 2, 3, 4, 6, 9, 14):
+        for _ in range(25):
+            x = rng.integers(0, grid + 1, (n, 3)).astype(np.float32)
+            got = np.asarray(K.hvc3(jnp.asarray(x), jnp.asarray(ref, jnp.float32)))
+            np.testing.assert_array_equal(got, oracle.hv_contributions(x, ref), err_msg=str(x))
+
+
+def test_hvc3_corner_cuts_reduce_the_one_dominator():
+    # b, c, d are dominated by a only: removing a exposes their union
+    x = np.array([[0.0, 0.0, 0.0], [0.5, 0.2, 0.1], [0.2, 0.5, 0.3], [0.4, 0.4, 0.05],
+                  [0.9, 0.0, 0.5]], np.float32)
+    ref = np.ones(3)
+    got = np.asarray(K.hvc3(jnp.asarray(x), jnp.ones(3, jnp.float32)))
+    want = oracle.hv_contributions(x, ref)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(got, moocore.hv_contributions(x.astype(np.float64), ref=ref,
+                                                             ignore_dominated=False),
+                               rtol=1e-6, atol=1e-9)
+    assert got[0] > 0 and np.all(got[1:] == 0)
+
+
+@pytest.mark.parametrize("kind", ["front", "uniform", "curve"])
+def test_hvc3_prefilter_path_matches_moocore(kind):
+    """n > PREFILTER_MIN: rows that two pivots dominate are dropped before the sweep."""
+    rng = np.random.default_rng(3)
+    for n in (K.PREFILTER_MIN + 1, 700):
+        x = oracle.noisy_curve(rng, n) if kind == "curve" else oracle.hv_set(rng, n, 3, kind)
+        x = x.astype(np.float32)
+        ref = np.array([1.1, 1.1, 0.5]) if kind == "curve" else np.full(3, 1.1)
+        got = np.asarray(frontier.hv_contributions(x, ref))
+        want = moocore.hv_contributions(x.astype(np.float64), ref=ref, ignore_dominated=False)
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-7)
+
+
+def test_hvc3_infinite_coordinates_give_inf_where_unbounded():
+    ref = jnp.array([1.0, 1.0, 1.0])
+    x = jnp.array([[-jnp.inf, 0.5, 0.5], [0.5, 0.0, 0.5], [0.6, 0.6, 0.6]])
+    got = np.asarray(K.hvc3(x, ref)).tolist()
+    assert got[0] == np.inf and np.isfinite(got[1]) and got[2] == 0.0
+    assert got[1] == pytest.approx(0.5 * 0.5 * 0.5)  # x in [0.5, 1), y in [0, 0.5)
+    top = np.asarray(K.hvc3(jnp.array([[0.2, 0.2, 0.2], [0.1, 0.5, 0.5]]),
+                            jnp.array([1.0, jnp.inf, 1.0]))).tolist()
+    assert top == [np.inf, np.inf]
+    assert not np.isnan(got).any()

@@ -212,6 +212,8 @@ def test_bad_arguments(study):
         plot.cost_vs_k(study, rules=("accuracy", "best"))
     with pytest.raises(ValueError, match="unknown format"):
         plot.save_all(study, "unused", formats=("png", "docx"))
+    with pytest.raises(ValueError, match="`figures` must be one of"):
+        plot.save_all(study, "unused", figures="most")
 
 
 def _check_files(paths, outdir, keys, formats):

@@ -1,5 +1,6 @@
 """The Monte Carlo engine against exact expectations and a NumPy brute force."""
 
+import functools
 import math
 import os
 import subprocess
@@ -79,6 +80,36 @@ def test_independent_scheme_means():
     assert abs(r) < 4 / math.sqrt(n)
     crn = frontier.sample(m, (1, 5, 32), key=3, num_trials=n)
     assert np.corrcoef(np.asarray(crn.cost[0]), np.asarray(crn.cost[1]))[0, 1] > 0.3
+
+
+@functools.partial(jax.jit, static_argnames=("k", "n", "time_model"))
+def _independent_one_k_at_a_time(p, k, key, n, par, time_model):
+    """The reference scheme drawn with the exact shape of each k (one program per k)."""
+    z = K.draw_normals(jax.random.fold_in(key, k), jnp.arange(n, dtype=jnp.uint32), k,
+                       jnp.float32)
+    cost, time, acc = K.inference(p, z)
+    if time_model == "paper":
+        t = K.time_rule(K.tree_sum(time)[None], par, (k,))[0]
+    else:
+        t = K._wave_time(time, par, (k,))[0]
+    return K.tree_sum(cost), t, jnp.max(acc, axis=-1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("time_model", ["paper", "waves"])
+@pytest.mark.parametrize("P", [1, 3])
+def test_independent_scheme_loop_gives_the_bits_of_drawing_each_k_alone(P, time_model):
+    m = CAT["gpt5-mini"]
+    ks = (1, 2, 3, 5, 8, 9, 12, 16, 17, 31)  # several k per power of two, and lone ones
+    n = 64
+    key = jax.random.key(5)
+    s = frontier.sample(m, ks, key=key, num_trials=n, parallel=P, scheme="independent",
+                        time_model=time_model)
+    p = K.ModelParams(*(a[0] for a in frontier._sampling._stack_params([m], jnp.float32)))
+    for j, k in enumerate(ks):
+        want = _independent_one_k_at_a_time(p, k, key, n, jnp.asarray(P), time_model)
+        for got, ref in zip((s.cost[j], s.time[j], s.accuracy[j]), want, strict=True):
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(ref), err_msg=str(k))
 
 
 @pytest.mark.parametrize("time_model", ["paper", "waves"])

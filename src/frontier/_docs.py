@@ -76,8 +76,9 @@ key : jax.Array or int
     "knee_method": _KNEE_METHOD,
     "t": """\
 t : array_like, shape (n,), optional
-    Strictly increasing curve parameter of the rows (e.g. ``k``), used by ``"curvature"``
-    only (default ``0, 1, ..., n - 1``). Passing it with another method raises.""",
+    Strictly increasing, finite curve parameter of the rows (e.g. ``k``), used by
+    ``"curvature"`` only (default ``0, 1, ..., n - 1``). Passing it with another method
+    raises.""",
     "normalise": """\
 normalise : "minmax", None or array_like of shape (m,), default "minmax"
     The space the scores are computed in. ``"minmax"``: each objective mapped to ``[0, 1]``

@@ -20,10 +20,20 @@ Conventions shared by every function here (the names follow moocore):
   share a Pareto rank.
 * Hard selections (masks, ranks) are not differentiable, and nothing here should be
   differentiated.
+* Precision: masks and ranks depend only on the order of the values in each objective. A
+  float64 NumPy input (or list) with ``jax_enable_x64`` off, which JAX would round to
+  float32, is first mapped on the host to a float32 array with the same order per objective
+  (:func:`frontier._validation.order_image`), so masks and ranks are exactly those of the
+  float64 values. That costs one host sort per objective when some value is not exactly a
+  float32 (none when every value is, e.g. float32 data stored as float64); pass float32 (or
+  enable x64) to skip it. :func:`crowding_distance` maps each objective affinely to ``[0, 1]`` in
+  float64 first (the distance is invariant to that map), so its float32 result is accurate
+  relative to each objective's range.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -52,7 +62,7 @@ from ._methods import (
     padded_size,
     rank_method,
 )
-from ._validation import as_flag, as_points, concrete, maximise_mask, minimised
+from ._validation import as_flag, as_points_wide, concrete, maximise_mask, minimised, order_image
 from .kernels import crowding, dedup, dense, sweep
 from .kernels import filter as pivot_filter
 from .kernels._primitives import DUPLICATE_SAMPLE
@@ -147,8 +157,14 @@ def _run(x, keep_weakly, *, flip, kind, method, batched):
 
 
 def _prepare(points, maximise, *, batched: bool):
-    x = as_points(points, batched=batched)
-    return x, maximise_mask(maximise, x.shape[-1])
+    """Validate; return the points (float64 input with x64 off mapped to its exact float32
+    order image, see the module notes), the maximise flags and the float64 copy of such
+    input (else ``None``)."""
+    x, wide = as_points_wide(points, batched=batched)
+    flip = maximise_mask(maximise, x.shape[-1])
+    if wide is not None and x.size:
+        x = jnp.asarray(order_image(wide))
+    return x, flip, wide
 
 
 def _masks_or_ranks(x, flip, keep_weakly: bool, method: Any, *, kind: str, batched: bool):
@@ -210,7 +226,9 @@ def is_nondominated(
     sizes per octave, so calls with nearby ``n`` share a compiled kernel. Works inside
     ``jax.jit`` and ``jax.vmap`` (pass options with ``functools.partial``);
     :func:`is_nondominated_batch` is the batched form. ``m == 1`` keeps the minimum (one copy
-    unless ``keep_weakly``).
+    unless ``keep_weakly``). Float64 input with ``jax_enable_x64`` off is mapped on the host
+    to a float32 array with the same order in every objective, so the mask is exactly that
+    of the float64 values (JAX alone would round them to float32 and merge close values).
 
     Examples
     --------
@@ -223,7 +241,7 @@ def is_nondominated(
     >>> frontier.is_nondominated(pts, maximise=[False, True])  # maximise the second column
     Array([ True, False, False, False, False], dtype=bool)
     """
-    x, flip = _prepare(points, maximise, batched=False)
+    x, flip, _ = _prepare(points, maximise, batched=False)
     kw = as_flag(keep_weakly, "keep_weakly")
     return _masks_or_ranks(x, flip, kw, method, kind="nd", batched=False)
 
@@ -249,7 +267,9 @@ def filter_dominated(
     Returns
     -------
     jax.Array, shape (k, m)
-        The rows selected by :func:`is_nondominated`, with their original values and dtype.
+        The rows selected by :func:`is_nondominated`, with their original values and dtype
+        (as JAX stores them: float64 input with ``jax_enable_x64`` off comes back rounded to
+        float32, though the selection is made on the float64 values).
 
     Raises
     ------
@@ -269,7 +289,7 @@ def filter_dominated(
            [2., 2.],
            [4., 1.]], dtype=float32)
     """
-    x, flip = _prepare(points, maximise, batched=False)
+    x, flip, wide = _prepare(points, maximise, batched=False)
     kw = as_flag(keep_weakly, "keep_weakly")
     mask = concrete(_masks_or_ranks(x, flip, kw, method, kind="nd", batched=False))
     if mask is None:
@@ -277,7 +297,8 @@ def filter_dominated(
             "filter_dominated returns a data-dependent number of rows and cannot run under"
             " jax.jit/vmap; use the mask from is_nondominated inside traced code"
         )
-    return x[np.flatnonzero(mask)]
+    rows = np.flatnonzero(mask)
+    return x[rows] if wide is None else jnp.asarray(wide[rows])
 
 
 @docstring(**_QUOTED)
@@ -333,7 +354,8 @@ def pareto_rank(
     radix sorts of a row hash), ranked once, and the ranks copied to every copy. On
     accelerators ``"auto"`` uses ``"dense"`` up to {dense_max_accel} points, then ``"sweep"``
     (``m <= 2``) or ``"blocked"``. Measured numbers against moocore are in the README and
-    ``benchmarks/bench_dominance.py``. Not differentiable.
+    ``benchmarks/bench_dominance.py``. Not differentiable. Float64 input with
+    ``jax_enable_x64`` off is ranked exactly, as in :func:`is_nondominated`.
 
     Examples
     --------
@@ -344,7 +366,7 @@ def pareto_rank(
     >>> frontier.pareto_rank(np.array([[1.0, np.nan], [2.0, 2.0], [3.0, 3.0]]))
     Array([2, 0, 1], dtype=int32)
     """
-    x, flip = _prepare(points, maximise, batched=False)
+    x, flip, _ = _prepare(points, maximise, batched=False)
     return _masks_or_ranks(x, flip, False, method, kind="rank", batched=False)
 
 
@@ -388,7 +410,10 @@ def crowding_distance(
 
     Notes
     -----
-    ``O(m n log n)``: one stable sort per objective. Not differentiable.
+    ``O(m n log n)``: one stable sort per objective. Not differentiable. Float64 input with
+    ``jax_enable_x64`` off is first mapped affinely to ``[0, 1]`` per objective in float64
+    on the host (the distance does not change under that map), so the float32 result is
+    accurate relative to each objective's range however large the values are.
 
     References
     ----------
@@ -402,7 +427,7 @@ def crowding_distance(
     >>> frontier.crowding_distance(pts)
     Array([ inf, 1.25, 1.25,  inf], dtype=float32)
     """
-    x, flip = _prepare(points, maximise, batched=False)
+    x, flip, wide = _prepare(points, maximise, batched=False)
     per_front = as_flag(per_front, "per_front")
     n = x.shape[0]
     if n == 0:
@@ -411,11 +436,25 @@ def crowding_distance(
         group = _masks_or_ranks(x, flip, False, "auto", kind="rank", batched=False)
     else:
         group = jnp.zeros((n,), jnp.int32)
+    if wide is not None:
+        x = jnp.asarray(_unit_range(wide))
     size = padded_size(n)
     if size > n:  # NaN rows are ignored: share one compiled kernel per size bucket
         x = _pad_rows(x, size=size)
         group = jnp.pad(group, (0, size - n))
     return _crowding(x, group, flip=flip)[:n]
+
+
+def _unit_range(wide: np.ndarray) -> np.ndarray:
+    """Each column mapped by ``(v - lo) / (hi - lo)`` over its finite values, in float64,
+    then cast to float32 (a constant column is only shifted; infinities and NaN stay)."""
+    fin = np.where(np.isfinite(wide), wide, np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        lo = np.nan_to_num(np.nanmin(fin, axis=0))
+        span = np.nanmax(fin, axis=0) - lo
+    span = np.where(np.isfinite(span) & (span > 0), span, 1.0)
+    return ((wide - lo) / span).astype(np.float32)
 
 
 @partial(jax.jit, static_argnames=("flip",))
@@ -466,7 +505,7 @@ def is_nondominated_batch(
     Array([[ True,  True, False],
            [ True, False,  True]], dtype=bool)
     """
-    x, flip = _prepare(points, maximise, batched=True)
+    x, flip, _ = _prepare(points, maximise, batched=True)
     kw = as_flag(keep_weakly, "keep_weakly")
     return _masks_or_ranks(x, flip, kw, method, kind="nd", batched=True)
 
@@ -506,7 +545,7 @@ def pareto_rank_batch(
     Array([[0, 1, 2],
            [0, 0, 0]], dtype=int32)
     """
-    x, flip = _prepare(points, maximise, batched=True)
+    x, flip, _ = _prepare(points, maximise, batched=True)
     return _masks_or_ranks(x, flip, False, method, kind="rank", batched=True)
 
 
@@ -543,7 +582,8 @@ def pareto_probability(
     Raises
     ------
     TypeError, ValueError
-        As :func:`is_nondominated_batch`.
+        As :func:`is_nondominated_batch`; ``ValueError`` also when there is no set (a
+        leading axis of length 0: the fraction would be 0/0).
 
     Examples
     --------
@@ -553,8 +593,13 @@ def pareto_probability(
     >>> frontier.pareto_probability(sets)
     Array([1. , 0.5, 0.5], dtype=float32)
     """
-    x, flip = _prepare(points, maximise, batched=True)
+    x, flip, _ = _prepare(points, maximise, batched=True)
+    if int(np.prod(x.shape[:-2])) == 0:
+        raise ValueError(
+            f"pareto_probability needs at least one set: `points` must have shape (..., n, m)"
+            f" with nonzero leading axes, got shape {x.shape}"
+        )
     kw = as_flag(keep_weakly, "keep_weakly")
     mask = _masks_or_ranks(x, flip, kw, method, kind="nd", batched=True)
     n = mask.shape[-1]
-    return jnp.mean(mask.reshape(-1, n).astype(x.dtype), axis=0)
+    return jnp.mean(mask.reshape(-1, n).astype(x.dtype), axis=0) if n else jnp.zeros((0,), x.dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import partial
 from typing import Literal, NamedTuple, get_args
@@ -13,7 +14,7 @@ from jax.typing import ArrayLike
 
 from ._docs import docstring
 from ._validation import (
-    as_points,
+    as_points_wide,
     as_real,
     concrete,
     maximise_mask,
@@ -35,11 +36,13 @@ class Knee(NamedTuple):
     Attributes
     ----------
     index
-        ``()`` int32: row of the knee (the first one on ties).
+        ``()`` int32: row of the knee (the first one on ties), among the rows without NaN
+        or inf; ``-1`` under ``jit`` when too few such rows remain (eagerly that raises).
     score
         ``(n,)``, the dtype of ``points``: the per-point score, higher is better; ``-inf``
-        for rows that are not candidates (the end points for ``"chord"``, ``"curvature"``
-        and ``"paper"``, and rows the reference code skips for ``"paper"``).
+        for rows that are not candidates (rows with NaN or inf, the end points of the
+        finite rows for ``"chord"``, ``"curvature"`` and ``"paper"``, and rows the
+        reference code skips for ``"paper"``).
     """
 
     index: jax.Array
@@ -53,7 +56,7 @@ def _resolve(points, method, maximise, t, normalise, utopia):
     arguments of :func:`_scores`.
     """
     one_of(method, "method", _KNEE_METHODS, what="knee method")
-    pts = as_points(points)
+    pts, wide = as_points_wide(points)
     n, m = pts.shape
     if n < 1:
         raise ValueError(f"knee needs at least one point, got points of shape {pts.shape}")
@@ -62,6 +65,14 @@ def _resolve(points, method, maximise, t, normalise, utopia):
             f"method={method!r} needs at least 3 points along the front, got points of shape"
             f" {pts.shape}"
         )
+    c = concrete(pts)
+    if c is not None:
+        count = int(np.sum(np.all(np.isfinite(c.astype(np.float32)), axis=1)))
+        if count < _need(method):
+            raise ValueError(
+                f"method={method!r} needs at least {_need(method)} rows of `points` without"
+                f" NaN or inf (such rows are left out of the curve), got {count} of {n}"
+            )
     if method == "paper" and m < 2:
         raise ValueError(f"method='paper' needs m >= 2 objectives, got shape {pts.shape}")
     mask = maximise_mask(maximise, m)
@@ -71,6 +82,8 @@ def _resolve(points, method, maximise, t, normalise, utopia):
             raise ValueError(f"`t` is only used by method='curvature', got method={method!r}")
         t = as_real(t, "t", shape=(n,), like=pts)
         c = concrete(t)
+        if c is not None and not np.all(np.isfinite(c.astype(float))):
+            raise ValueError(f"`t` must be finite, got {c.tolist()}")
         if c is not None and not np.all(np.diff(c.astype(float)) > 0):
             raise ValueError(f"`t` must be strictly increasing, got {c.tolist()}")
 
@@ -84,15 +97,36 @@ def _resolve(points, method, maximise, t, normalise, utopia):
     else:
         scale = as_real(normalise, "normalise", shape=(m,), like=pts)
         c = concrete(scale)
-        if c is not None and not np.all(c > 0):
-            raise ValueError(f"`normalise` scales must be positive, got {c.tolist()}")
+        if c is not None and not np.all((c > 0) & np.isfinite(c.astype(float))):
+            raise ValueError(
+                f"`normalise` scales must be positive and finite, got {c.tolist()}"
+            )
         norm = "scale"
 
     if utopia is not None:
         if method != "utopia":
             raise ValueError(f"`utopia` is only used by method='utopia', got {method!r}")
         utopia = as_real(utopia, "utopia", shape=(m,), like=pts)
+        c = concrete(utopia)
+        if c is not None and not np.all(np.isfinite(c.astype(float))):
+            raise ValueError(f"`utopia` must be finite, got {c.tolist()}")
+    if wide is not None:
+        # float64 input with x64 off: translate in float64 before the float32 cast (every
+        # score is invariant to a translation of the points and of utopia together)
+        fin = np.where(np.isfinite(wide), wide, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            origin = np.nan_to_num(np.nanmin(fin, axis=0))
+        pts = jnp.asarray((wide - origin).astype(np.float32))
+        u = concrete(utopia) if utopia is not None else None
+        if u is not None:
+            utopia = jnp.asarray((np.asarray(u, np.float64) - origin).astype(np.float32))
     return pts, t, scale, utopia, {"method": method, "norm": norm, "mask": mask}
+
+
+def _need(method: str) -> int:
+    """Rows without NaN or inf that ``method`` needs."""
+    return 1 if method == "utopia" else 3
 
 
 @partial(jax.jit, static_argnames=("method", "norm", "mask"))
@@ -102,36 +136,48 @@ def _scores(pts, t, scale, utopia, *, method, norm, mask):
     dt = work_dtype(out)
     n, m = pts.shape
     q = minimised(pts.astype(dt), mask)
+    tt = jnp.arange(n, dtype=dt) if t is None else t.astype(dt)
+    q, tt, order, count = _k.finite_curve(q, tt)  # rows with NaN or inf left out
+    ok = jnp.arange(n, dtype=jnp.int32) < count
     u = jnp.zeros(m, dt) if utopia is None else minimised(utopia.astype(dt), mask)
     if norm == "minmax":
-        q, u = _k.minmax(q, u)
+        q, u = _k.minmax(q, u, ok)
     elif norm == "scale":
         s = scale.astype(dt)
         q, u = q / s[None, :], u / s
     if method == "utopia":
         if utopia is None:
-            u = jnp.min(q, axis=0)
-        score = _k.utopia_score(q, u)
+            u = jnp.min(jnp.where(ok[:, None], q, jnp.inf), axis=0)
+            u = jnp.where(jnp.isfinite(u), u, 0)
+        score = jnp.where(ok, _k.utopia_score(q, u), -jnp.inf)
     elif method == "chord":
-        score = _k.chord_score(q)
+        score = _k.chord_score(q, count)
     elif method == "curvature":
-        tt = jnp.arange(n, dtype=dt) if t is None else t.astype(dt)
-        score = _k.curvature_score(q, tt)
+        score = _k.curvature_score(q, tt, count)
     else:
-        score = _k.paper_score(q)
-    return score.astype(out)
+        score = _k.paper_score(q, count)
+    return jnp.full(n, -jnp.inf, dt).at[order].set(score).astype(out)
 
 
-@jax.jit
-def _argmax(score):
-    return jnp.argmax(score).astype(jnp.int32)
+@partial(jax.jit, static_argnames=("need",))
+def _argmax(pts, score, *, need):
+    """First row of highest score among the rows without NaN or inf; -1 when fewer than
+    ``need`` such rows."""
+    ok = jnp.all(jnp.isfinite(pts), axis=1)
+    best = jnp.max(jnp.where(ok, score, -jnp.inf))
+    n = score.shape[0]
+    i = jnp.min(jnp.where(ok & (score == best), jnp.arange(n), n)).astype(jnp.int32)
+    return jnp.where(jnp.sum(ok) >= need, i, -1)
 
 
 @partial(jax.jit, static_argnames=("method", "norm", "mask"))
 def _soft(pts, t, scale, utopia, temperature, *, method, norm, mask):
     score = _scores(pts, t, scale, utopia, method=method, norm=norm, mask=mask)
     dt = work_dtype(score.dtype)
-    return _k.soft_weights(score.astype(dt), temperature.astype(dt)).astype(pts.dtype)
+    some = jnp.any(jnp.isfinite(score))
+    score = jnp.where(some, score.astype(dt), 0)  # no candidate (under jit): weights 0
+    w = _k.soft_weights(score, temperature.astype(dt))
+    return jnp.where(some, w, 0).astype(pts.dtype)
 
 
 @docstring
@@ -167,9 +213,10 @@ def knee(
     ------
     ValueError
         Unknown ``method``; ``n < 3`` for ``"chord"``, ``"curvature"``, ``"paper"`` (``n < 1``
-        for ``"utopia"``); bad shapes of ``t``, ``normalise`` or ``utopia``; ``t`` not
-        strictly increasing or non-positive scales (checked when concrete); ``t`` or
-        ``utopia`` given to a method that ignores them.
+        for ``"utopia"``), counting only rows without NaN or inf when ``points`` is concrete;
+        bad shapes of ``t``, ``normalise`` or ``utopia``; ``t`` not finite and strictly
+        increasing, scales not finite and positive, or a non-finite ``utopia`` (checked when
+        concrete); ``t`` or ``utopia`` given to a method that ignores them.
     TypeError
         Non-float ``points``.
 
@@ -180,6 +227,14 @@ def knee(
     points ordered by ``k``; filter the front first (this function does not). Maximised
     columns are negated first; every method is invariant to that reflection except
     ``"utopia"``, whose ``utopia`` is given in the original sense.
+
+    Rows with NaN or inf in any objective are never candidates (score ``-inf``) and are left
+    out of the curve: the chord runs between the first and last finite rows, neighbours for
+    the curvature are finite rows (at their own ``t``; the default ``t`` is the row index in
+    the input), and ``"minmax"`` and the default ``utopia`` use the finite rows only. With
+    too few finite rows the call raises when ``points`` is concrete; under ``jit`` ``index``
+    is then ``-1``. Float64 input with ``jax_enable_x64`` off is translated (in float64, on
+    the host) before the float32 computation; every score is invariant to translation.
 
     Examples
     --------
@@ -195,7 +250,7 @@ def knee(
     """
     pts, t, scale, utopia, statics = _resolve(points, method, maximise, t, normalise, utopia)
     score = _scores(pts, t, scale, utopia, **statics)
-    return Knee(_argmax(score), score)
+    return Knee(_argmax(pts, score, need=_need(method)), score)
 
 
 @docstring
@@ -230,7 +285,9 @@ def soft_knee(
     -------
     jax.Array
         ``(n,)`` weights summing to 1, in the dtype of ``points``; 0 on the rows whose
-        score is ``-inf`` (non-candidates). ``weights @ points`` is the "expected knee".
+        score is ``-inf`` (non-candidates, e.g. rows with NaN or inf). ``weights @ points``
+        is the "expected knee" (over the candidates). Under ``jit``, when no row is a
+        candidate, every weight is 0.
 
     Raises
     ------

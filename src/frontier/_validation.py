@@ -3,11 +3,19 @@
 Each check exists once: points, reference points and other real arrays, dtypes, concreteness,
 ``maximise`` and the one flip that turns maximised objectives into minimised ones, the work
 dtype of half-precision inputs, flags, choices, keys and seeds, positive integers.
+
+Precision: with ``jax_enable_x64`` off, JAX rounds float64 input to float32. For such input
+(a concrete NumPy array or list, :func:`as_points_wide` keeps its float64 copy) the wrappers
+move the information that matters into float32 on the host first: an order-preserving image
+for masks and ranks (:func:`order_image`, exact), a translation for hypervolumes and knees, an
+affine map per objective for crowding distances (:func:`rounds_apart` tells whether the
+float32 cast keeps distinct values apart).
 """
 
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,15 +27,23 @@ __all__ = [
     "as_flag",
     "as_key",
     "as_points",
+    "as_points_wide",
     "as_real",
     "as_ref",
     "concrete",
     "maximise_mask",
     "minimised",
     "one_of",
+    "order_image",
     "positive_int",
+    "precision_warning",
+    "rounds_apart",
     "work_dtype",
 ]
+
+
+#: Range of int seeds (``jax.random.key`` takes a signed 64-bit seed).
+SEED_MIN, SEED_MAX = -(1 << 63), 1 << 63
 
 
 def as_key(key: Any, name: str = "key") -> jax.Array:
@@ -37,7 +53,13 @@ def as_key(key: Any, name: str = "key") -> jax.Array:
     if isinstance(key, bool):
         raise TypeError(f"`{name}` must be a JAX key or an int seed, got a bool")
     if isinstance(key, int | np.integer):
-        return jax.random.key(int(key))
+        seed = int(key)
+        if not SEED_MIN <= seed < SEED_MAX:
+            raise ValueError(
+                f"`{name}` as an int seed must be in [-2**63, 2**63), got {seed}; reduce it"
+                " first (e.g. seed % 2**63) or pass jax.random.key(...)"
+            )
+        return jax.random.key(seed)
     if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
         if key.shape != ():
             raise ValueError(f"`{name}` must be a single key, got key array of shape {key.shape}")
@@ -97,8 +119,15 @@ def concrete(x: Any) -> np.ndarray | None:
         return None
 
 
-def _array(x: Any) -> jax.Array | np.ndarray:
-    return x if isinstance(x, jax.Array) else np.asarray(x)
+def _array(x: Any, name: str = "array") -> jax.Array | np.ndarray:
+    if isinstance(x, jax.Array):
+        return x
+    try:
+        return np.asarray(x)
+    except ValueError as e:  # ragged nested sequences
+        raise ValueError(
+            f"`{name}` must be a rectangular array (every row the same length): {e}"
+        ) from None
 
 
 def _is_real(dtype: Any) -> bool:
@@ -113,7 +142,15 @@ def as_points(points: Any, name: str = "points", *, batched: bool = False) -> ja
     Integer and boolean inputs are rejected with ``TypeError`` (convert explicitly, e.g.
     ``points.astype(float)``, to make the precision choice visible).
     """
-    arr = _array(points)
+    return as_points_wide(points, name, batched=batched)[0]
+
+
+def as_points_wide(
+    points: Any, name: str = "points", *, batched: bool = False
+) -> tuple[jax.Array, np.ndarray | None]:
+    """:func:`as_points`, plus the input as a float64 NumPy array when JAX rounds it (a
+    concrete float64 input with ``jax_enable_x64`` off), else ``None``."""
+    arr = _array(points, name)
     if not (_is_real(arr.dtype) or arr.dtype == bool):
         raise TypeError(f"`{name}` must be a real floating array, got dtype {arr.dtype}")
     if not jnp.issubdtype(arr.dtype, jnp.floating):
@@ -128,7 +165,11 @@ def as_points(points: Any, name: str = "points", *, batched: bool = False) -> ja
         raise ValueError(f"`{name}` must have shape (n, m), got shape {arr.shape}")
     if arr.shape[-1] < 1:
         raise ValueError(f"`{name}` needs at least one objective (m >= 1), got shape {arr.shape}")
-    return jnp.asarray(arr)
+    out = jnp.asarray(arr)
+    wide = None
+    if not isinstance(arr, jax.Array) and out.dtype.itemsize < arr.dtype.itemsize:
+        wide = np.asarray(arr, np.float64)
+    return out, wide
 
 
 def as_real(
@@ -136,7 +177,7 @@ def as_real(
 ) -> jax.Array:
     """Validate a real (floating or integer) array, of ``shape`` if given; ``like`` is the
     points array the shape must match, named in the error. The dtype is left as it is."""
-    arr = _array(x)
+    arr = _array(x, name)
     if not _is_real(arr.dtype):
         raise TypeError(
             f"`{name}` must be a real (floating or integer) array, got dtype {arr.dtype}"
@@ -188,3 +229,71 @@ def work_dtype(dtype: Any) -> jnp.dtype:
     ``bfloat16``), else ``dtype``; results are cast back to the input dtype."""
     dtype = jnp.dtype(dtype)
     return dtype if dtype.itemsize >= 4 else jnp.dtype(jnp.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# float64 input with x64 off
+# --------------------------------------------------------------------------------------------
+def rounds_apart(wide: np.ndarray, narrow: np.ndarray) -> bool:
+    """Whether rounding keeps distinct values apart: in every column (last axis), no two
+    distinct non-NaN values of ``wide`` become equal in ``narrow`` (its rounded copy, same
+    shape; ``-0.0`` equals ``0.0``). Rounding is monotone, so the order is then kept too."""
+    if np.array_equal(narrow.astype(wide.dtype), wide, equal_nan=True):
+        return True  # nothing was rounded (e.g. float32 values stored as float64): O(n)
+    w = wide.reshape(-1, wide.shape[-1])
+    v = narrow.reshape(w.shape)
+    for j in range(w.shape[1]):  # one host sort per column
+        order = np.argsort(w[:, j], kind="stable")
+        a, b = w[order, j], v[order, j]
+        differ = a[1:] != a[:-1]  # NaN sorts last and differs from everything
+        if np.any(differ & (b[1:] == b[:-1])):
+            return False
+    return True
+
+
+def order_image(wide: np.ndarray) -> np.ndarray:
+    """A float32 array with the same order in every column (last axis) as ``wide``: equal
+    values stay equal, distinct ones distinct, NaN stays NaN. Masks and ranks depend on that
+    order only, so they come out exactly as in float64.
+
+    The plain float32 cast when it keeps distinct values apart (:func:`rounds_apart`), else
+    each column's dense ranks written as increasing float32 values (``r`` maps to the float
+    whose bits are ``2**23 + r``: positive, normal and exact for up to ``2**30`` distinct
+    values).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0], [1 + 1e-9, 2 - 1e-9], [np.nan, 2.0]])
+    >>> img = order_image(x)
+    >>> img.dtype, bool(img[0, 0] < img[1, 0]), bool(img[0, 1] > img[1, 1])
+    (dtype('float32'), True, True)
+    >>> bool(np.isnan(img[2, 0]))
+    True
+    """
+    narrow = wide.astype(np.float32)
+    if rounds_apart(wide, narrow):
+        return narrow
+    flat = wide.reshape(-1, wide.shape[-1])
+    out = np.empty(flat.shape, np.float32)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        order = np.argsort(col, kind="stable")
+        s = col[order]
+        new = np.concatenate([[True], s[1:] != s[:-1]])
+        bits = (np.cumsum(new) - 1 + (1 << 23)).astype(np.int32)
+        img = bits.view(np.float32)
+        img[np.isnan(s)] = np.nan
+        out[order, j] = img
+    return out.reshape(wide.shape)
+
+
+def precision_warning(what: str, detail: str, stacklevel: int = 3) -> None:
+    """Warn that float64 input rounded to float32 (x64 off) changed ``what``."""
+    warnings.warn(
+        f"{what}: float64 input is computed in float32 because jax_enable_x64 is off, and"
+        f" {detail}; enable it (jax.config.update('jax_enable_x64', True)) for a float64"
+        " result",
+        UserWarning,
+        stacklevel=stacklevel,
+    )

@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
             "Simulate every model for every k of the grid (P, 2P, ... <= k-max by default),"
             " apply the budget (and SLO), and print the selected operating points per model"
             " and across models. Writes study.json, selections.csv, candidates.csv and the"
-            " figures (PNG and PDF) to --out (and, with --html, report.html: one"
+            " figures (a summary set as PNG by default; see --figures, --figure-format) to"
+            " --out (and, with --html, report.html: one"
             " self-contained page), replacing the directory as a whole: a reader"
             " sees the old set of files or the new one, and an existing --out may hold only"
             " what frontier writes. The JSON is strict: null stands for no limit and for a"
@@ -132,11 +133,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-write", action="store_true", help="write nothing, only print")
     r.add_argument("--no-plots", action="store_true",
                    help="skip the figure files (the --html report still embeds its figures)")
+    r.add_argument("--figures", choices=("summary", "all"), default="summary",
+                   help="summary (default): the cross-model front and each model's front"
+                   " projections; all: also each model's 3-D feasible region, accuracy vs k"
+                   " and cost vs k")
+    r.add_argument("--figure-format", nargs="+", default=["png"], metavar="FMT",
+                   help="file formats of the figures (default: png; e.g. --figure-format png"
+                   " pdf, or svg); every figure in every format: --figures all"
+                   " --figure-format png pdf")
     r.add_argument("--json", action="store_true",
                    help="print the results as JSON on stdout instead of the table")
     r.add_argument("--html", action="store_true",
                    help="also write report.html: one self-contained page (tables, a line on"
                    " each choice, figures embedded) that opens offline")
+    _cache_flag(r)
 
     sn = sub.add_parser(
         "sensitivity",
@@ -178,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--no-write", action="store_true", help="write nothing, only print")
     sn.add_argument("--no-plots", action="store_true", help="skip the tornado plot")
     sn.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    _cache_flag(sn)
 
     sw = sub.add_parser(
         "sweep",
@@ -263,6 +274,16 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _cache_flag(p: argparse.ArgumentParser) -> None:
+    from ._cache import compile_cache_dir
+
+    p.add_argument("--no-compile-cache", action="store_true",
+                   help="compile afresh: do not use JAX's persistent compilation cache, which"
+                   f" by default keeps the compiled programs in {compile_cache_dir()} so that"
+                   " the next run starts faster (also FRONTIER_NO_COMPILE_CACHE=1; another"
+                   " directory: FRONTIER_CACHE_DIR; deleting it is always safe)")
+
+
 def _sweep_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", metavar="NAME",
                    help="force a format: vllm, sglang, aiperf, genai-perf, guidellm, llmperf,"
@@ -307,19 +328,20 @@ def _cmd_models(args) -> int:
     return 0
 
 
-def _run_figures(directory: str, study, names: Mapping[str, str]) -> None:
+def _run_figures(directory: str, study, names: Mapping[str, str], figures: str,
+                 formats: Sequence[str]) -> None:
     """``figures/`` (one budget) or ``figures/budget-<i>/`` (a grid of at most four budgets;
     larger grids get the figures of the first budget only)."""
     from . import plot
 
+    opts = dict(names=names, figures=figures, formats=tuple(formats))
     grid = list(np.ndindex(*np.shape(study.budget.C_max)))
     if len(grid) == 1:
-        plot.save_all(study, os.path.join(directory, "figures"), budget_index=grid[0],
-                      names=names)
+        plot.save_all(study, os.path.join(directory, "figures"), budget_index=grid[0], **opts)
         return
     for n, bi in enumerate(grid[:1] if len(grid) > 4 else grid):
         plot.save_all(study, os.path.join(directory, "figures", f"budget-{n}"), budget_index=bi,
-                      names=names)
+                      **opts)
 
 
 def _cmd_run(args) -> int:
@@ -339,6 +361,13 @@ def _cmd_run(args) -> int:
     })
     if args.html and args.no_write:
         raise _UsageError("--html writes report.html into --out; drop --no-write")
+    if not args.no_plots:
+        from .plot._save import _check_formats
+
+        try:
+            _check_formats(args.figure_format)
+        except ValueError as e:
+            raise _UsageError(f"--figure-format: {e}".replace("`formats`: ", "")) from None
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
@@ -361,7 +390,7 @@ def _cmd_run(args) -> int:
         def fill(directory: str) -> None:
             _write_texts(directory, files)
             if not args.no_plots:
-                _run_figures(directory, study, names)
+                _run_figures(directory, study, names, args.figures, args.figure_format)
             if args.html:
                 from ._report import write_report
 
@@ -583,6 +612,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity,
                "report": _cmd_report, "sweep": _usage_errors(_cmd_sweep),
                "compare": _usage_errors(_cmd_compare)}
+    if args.command in ("run", "sensitivity"):
+        from ._cache import enable_compile_cache
+
+        enable_compile_cache(disable=args.no_compile_cache)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:

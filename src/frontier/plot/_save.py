@@ -34,6 +34,10 @@ _PER_MODEL = {
 }
 
 
+#: The figure sets of :func:`save_all` (``frontier run --figures``).
+FIGURE_SETS = ("all", "summary")
+
+
 def safe_keys(keys: Sequence[str]) -> list[str]:
     """File-system-safe stems for model keys, unique even on case-insensitive file systems."""
     out: list[str] = []
@@ -86,8 +90,8 @@ def _save(jobs: Sequence[tuple[str, Callable[[], Figure]]], outdir: str,
 def save_all(study: Study, outdir: str | os.PathLike, *,
              formats: Sequence[str] = ("png", "pdf"), budget_index: tuple = (),
              rules: Sequence[str] = DEFAULT_RULES, names: Mapping[str, str] | None = None,
-             dpi: float = 150) -> list[str]:
-    """Write every figure of one budget to ``outdir``, each file atomically.
+             dpi: float = 150, figures: str = "all") -> list[str]:
+    """Write the figures of one budget to ``outdir``, each file atomically.
 
     Parameters
     ----------
@@ -101,6 +105,10 @@ def save_all(study: Study, outdir: str | os.PathLike, *,
         See :mod:`frontier.plot`.
     dpi
         Resolution of raster formats.
+    figures
+        ``"all"`` (default): every figure below; ``"summary"``: ``front_projections`` of every
+        model and ``cross_model_front`` only (the figures that show the fronts and the
+        selected points; the default of ``frontier run``).
 
     Returns
     -------
@@ -113,7 +121,7 @@ def save_all(study: Study, outdir: str | os.PathLike, *,
     Raises
     ------
     ValueError
-        For an unknown format, a bad ``budget_index`` or rule.
+        For an unknown format or ``figures``, a bad ``budget_index`` or rule.
 
     Notes
     -----
@@ -126,11 +134,14 @@ def save_all(study: Study, outdir: str | os.PathLike, *,
     >>> paths = frontier.plot.save_all(study, "figures")  # doctest: +SKIP
     """
     formats = _check_formats(formats)
+    if figures not in FIGURE_SETS:
+        raise ValueError(f"`figures` must be one of {list(FIGURE_SETS)}, got {figures!r}")
     bi = check_budget_index(study, budget_index)
     rules = check_rules(rules)
     keys = safe_keys(study.models)
     jobs: list[tuple[str, Callable[[], Figure]]] = []
-    for stem, fn in _PER_MODEL.items():
+    per_model = _PER_MODEL if figures == "all" else {"front_projections": front_projections}
+    for stem, fn in per_model.items():
         for j, key in enumerate(keys):
             jobs.append((f"{stem}-{key}",
                          lambda fn=fn, j=j: fn(study, j, budget_index=bi, rules=rules,
