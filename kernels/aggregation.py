@@ -154,6 +154,7 @@ class PassAtK(NamedTuple):
     def conditional(self, p, ks):
         """``E[pass@k | p] = 1 - (1 - p)^k``: ``(..., ) -> (K, ...)``."""
         k = _ks(ks, p.dtype).reshape((-1,) + (1,) * p.ndim)
+        p = p[None]
         ok = p < 1
         lq = jnp.log1p(-jnp.where(ok, p, 0.0))
         return jnp.where(ok, -jnp.expm1(k * lq), 1.0)
@@ -248,6 +249,7 @@ class Verifier(NamedTuple):
         """``E[verifier | p] = p (1 - r^k) / (1 - r)``, ``r = (1 - p)(1 - phi)``."""
         phi = jnp.asarray(self.phi, p.dtype)
         k = _ks(ks, p.dtype).reshape((-1,) + (1,) * p.ndim)
+        p = p[None]
         r = (1.0 - p) * (1.0 - phi)
         ok = r < 1
         rs = jnp.where(ok, r, 0.5)

@@ -14,6 +14,14 @@ scheme (``scheme="independent"``) draws fresh inferences for every ``k`` from
 The same standard normals drive every model of a call (common random numbers across models),
 which makes model comparisons sharper and costs one draw per inference whatever the number of
 models.
+
+Extensions (:func:`simulate_spec`): an aggregation of the k samples
+(:mod:`frontier.kernels.aggregation`), a latency model (time to first token, end-to-end), a
+serving curve (batch size, GPU-hour cost, parameter draws per trial) and user models (a
+function of normals and uniforms per inference). Their own draws come from
+``fold_in(fold_in(key, t), tag)`` with one tag per extension, one 1-D stream per quantity, so
+they keep every property above and leave the paper model's draws as they are; with none of
+them, :func:`simulate_spec` gives the paper model's outcomes draw for draw.
 """
 
 from __future__ import annotations
@@ -463,8 +471,10 @@ def _one_model(rec, parallel, spec: Spec, srv, t_in, t_out, draws, ks, time_mode
         t_pre = t_pre[:, None] if jnp.ndim(t_pre) else t_pre
         ttft = rec["lin"] * t_pre + jnp.asarray(lat.queue, dt) * draws["latency"]
         e2e = ttft + rec["lout"] * tpot
-        first = jnp.minimum(jnp.asarray(ks, parallel.dtype), parallel) - 1  # first wave
-        out.append(lax.cummin(ttft, axis=1)[:, first].T)
+        # the first wave: min over the first min(k, P) calls = prefix minimum of the calls
+        # i < P (a prefix maximum of the negated values: the cheap segment form)
+        wave1 = lax.broadcasted_iota(parallel.dtype, ttft.shape, 1) < parallel
+        out.append(-prefix_reduce(jnp.where(wave1, -ttft, -jnp.inf), ks, "max"))
         out.append(_combine_time(e2e, parallel, ks, time_model))
     if srv is not None:
         K = len(ks)

@@ -331,16 +331,23 @@ def _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype,
                  _k.spec_names(spec), dt, scheme, time_model, batches)
 
 
-def _shape(plan: _Plan, x: Any, k_axis: int = 2) -> Any:
+def _layout(plan: _Plan) -> tuple:
+    """The static facts :func:`_shape` needs (hashable, for ``jit``)."""
+    perm = tuple(int(i) for i in plan.perm)
+    return (None if perm == tuple(range(len(perm))) else perm, len(plan.ms), plan.nb,
+            plan.batch_axis, plan.batched)
+
+
+def _shape(plan: _Plan | tuple, x: Any, k_axis: int = 2) -> Any:
     """``(J, M', K, ...)`` in sorted-k order -> the caller's k order, ``M'`` split into
     ``([M,] [B,])``."""
-    if not np.array_equal(plan.perm, np.arange(len(plan.order))):
-        x = jnp.take(x, jnp.asarray(plan.perm), axis=k_axis)
-    M = len(plan.ms)
-    x = x.reshape(x.shape[0], M, plan.nb, *x.shape[2:])
-    if not plan.batch_axis:
+    perm, M, nb, batch_axis, batched = _layout(plan) if isinstance(plan, _Plan) else plan
+    if perm is not None:
+        x = jnp.take(x, jnp.asarray(perm), axis=k_axis)
+    x = x.reshape(x.shape[0], M, nb, *x.shape[2:])
+    if not batch_axis:
         x = x[:, :, 0]
-    if not plan.batched:
+    if not batched:
         x = x[:, 0]
     return x
 
@@ -368,14 +375,21 @@ def _sample_jit(key, params, parallel, *, ks, num_trials, batch, scheme, time_mo
 
 
 @partial(jax.jit, static_argnames=("ks", "num_trials", "batch", "scheme", "time_model",
-                                   "dtype"))
-def _sample_spec_jit(key, spec, *, ks, num_trials, batch, scheme, time_model, dtype):
+                                   "dtype", "layout"))
+def _sample_spec_jit(key, spec, *, ks, num_trials, batch, scheme, time_model, dtype,
+                     layout=None):
+    """``(J, M', K, num_trials)``; with ``layout``, the tuple of the ``J`` outcomes in the
+    caller's shape (the reordering then fuses with the copy out of the batches)."""
     nb = -(-num_trials // batch)
     ids = jnp.arange(nb * batch, dtype=jnp.uint32).reshape(nb, batch)
     sim = partial(_k.simulate_spec, ks=ks, scheme=scheme, time_model=time_model, dtype=dtype)
     out = lax.map(lambda i: sim(key, i, spec), ids)  # (nb, J, M, K, batch)
     out = jnp.moveaxis(out, 0, 3)  # (J, M, K, nb, batch)
-    return out.reshape(*out.shape[:3], nb * batch)[..., :num_trials]
+    out = out.reshape(*out.shape[:3], nb * batch)[..., :num_trials]
+    if layout is None:
+        return out
+    x = _shape(layout, out)
+    return tuple(x[j] for j in range(x.shape[0]))
 
 
 def _all_outcomes(plan: _Plan, num_trials: int, batch: int | None = None) -> jax.Array:
@@ -503,7 +517,9 @@ def sample(
     else:
         batch = min(positive_int(batch_size, "batch_size"), num_trials)
     if plan.ext:
-        x = _shape(plan, _all_outcomes(plan, num_trials, batch))
+        x = _sample_spec_jit(plan.key, plan.dyn, ks=order, num_trials=num_trials, batch=batch,
+                             scheme=scheme, time_model=time_model, dtype=plan.dtype,
+                             layout=_layout(plan))
         if len(plan.names) == 3:
             return Samples(x[0], x[1], x[2])
         return ExtendedSamples(x[0], x[1], x[2], {n: x[j] for j, n in enumerate(plan.names)

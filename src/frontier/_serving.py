@@ -201,8 +201,9 @@ class ServingFit(NamedTuple):
         ``(3,)`` standard errors.
     residual_ms
         Root mean square of the TPOT residuals, ms.
-    num_rows, num_gpus, weighted
-        Rows used, GPUs of the replica, whether the TPOT fit was weighted.
+    num_rows, num_gpus, weights
+        Rows used, GPUs of the replica, the TPOT fit's weights (``"inverse_variance"``,
+        ``"relative"`` or ``"equal"``).
     concurrency, tpot_ms, throughput
         The data used (``throughput`` None without a throughput column).
     """
@@ -215,7 +216,7 @@ class ServingFit(NamedTuple):
     residual_ms: float
     num_rows: int
     num_gpus: float
-    weighted: bool
+    weights: str
     concurrency: np.ndarray
     tpot_ms: np.ndarray
     throughput: np.ndarray | None
@@ -306,7 +307,7 @@ def calibrate_serving(
     tpot: str | None = None,
     throughput: str | None = None,
     num_gpus: float | None = None,
-    weighted: bool = True,
+    weights: str = "auto",
 ) -> ServingFit:
     """Fit the serving curve ``TPOT(b) = t0 + slope * b`` to a measured sweep by least squares.
 
@@ -322,19 +323,23 @@ def calibrate_serving(
         Column names, if not the canonical ones.
     num_gpus
         GPUs of the replica; default the table's ``num_gpus`` column (one value), else 1.
-    weighted
-        Weight each run by ``completed / std_tpot_ms^2`` (the inverse variance of its mean
-        TPOT) when the table has ``std_tpot_ms`` and ``completed``; else equal weights.
+    weights
+        The TPOT fit's weights. ``"inverse_variance"``: ``completed / std_tpot_ms^2`` per run
+        (the inverse variance of its mean TPOT; needs both columns). ``"relative"``:
+        ``1 / TPOT(b)^2`` at the fitted curve (iterated three times from equal weights), for
+        noise proportional to the TPOT, as timings usually have. ``"equal"``: ordinary least
+        squares. ``"auto"`` (default): inverse variance when the columns are there, else
+        relative.
 
     Returns
     -------
     ServingFit
-        ``t0`` and ``slope`` by (weighted) linear least squares, with covariance
+        ``t0`` and ``slope`` by weighted linear least squares, with covariance
         ``s^2 (X'WX)^-1`` (``s^2`` the weighted residual variance with ``n - 2`` degrees of
-        freedom); ``efficiency`` by least squares of the measured throughput on the fitted
-        full-batch rate ``b / TPOT(b)`` (through the origin), with its own variance (1 and
-        0 without a throughput column). Its covariance is block-diagonal: the efficiency's
-        variance is taken at the fitted curve.
+        freedom); ``efficiency`` the mean over runs of the measured throughput divided by
+        the fitted full-batch rate ``b / TPOT(b)`` (least squares with relative errors),
+        with variance ``var / n`` of the ratios plus the curve's contribution through the
+        fitted TPOT (delta method; 1 and 0 without a throughput column).
 
     Raises
     ------
@@ -369,14 +374,23 @@ def calibrate_serving(
     ok = np.isfinite(c) & np.isfinite(t) & (c >= 1) & (t > 0)
     if h is not None:
         ok &= np.isfinite(h) & (h > 0)
+    if weights not in ("auto", "inverse_variance", "relative", "equal"):
+        raise ValueError("`weights` must be 'auto', 'inverse_variance', 'relative' or 'equal', "
+                         f"got {weights!r}")
     w = np.ones_like(c)
-    use_w = False
-    if weighted and {"std_tpot_ms", "completed"} <= set(df.columns):
-        sd = pd.to_numeric(df["std_tpot_ms"], errors="coerce").to_numpy(float) / 1e3
-        n = pd.to_numeric(df["completed"], errors="coerce").to_numpy(float)
-        se2 = sd**2 / n
-        if np.all(np.isfinite(se2[ok]) & (se2[ok] > 0)):
-            w, use_w = 1.0 / np.where(ok, se2, 1.0), True
+    mode = "relative" if weights == "auto" else weights
+    if weights in ("auto", "inverse_variance"):
+        have = {"std_tpot_ms", "completed"} <= set(df.columns)
+        if have:
+            sd = pd.to_numeric(df["std_tpot_ms"], errors="coerce").to_numpy(float) / 1e3
+            n = pd.to_numeric(df["completed"], errors="coerce").to_numpy(float)
+            se2 = sd**2 / n
+            have = bool(np.all(np.isfinite(se2[ok]) & (se2[ok] > 0)))
+        if have:
+            w, mode = 1.0 / np.where(ok, se2, 1.0), "inverse_variance"
+        elif weights == "inverse_variance":
+            raise ValueError("`weights='inverse_variance'` needs positive `std_tpot_ms` and "
+                             "`completed` columns")
     rows = int(ok.sum())
     if rows < 3:
         raise ValueError(f"the calibration table has {rows} usable rows (finite, {cc} >= 1, "
@@ -399,18 +413,31 @@ def calibrate_serving(
     if np.ptp(c) == 0:
         raise ValueError(f"all usable rows have the same {cc} ({c[0]:g}); the slope needs at "
                          "least two concurrencies")
-    A = X.T @ (w[:, None] * X)
-    beta = np.linalg.solve(A, X.T @ (w * t))
+
+    def wls(w):
+        A = X.T @ (w[:, None] * X)
+        return A, np.linalg.solve(A, X.T @ (w * t))
+
+    A, beta = wls(w)
+    if mode == "relative":
+        for _ in range(3):
+            fitted = X @ beta
+            if not np.all(fitted > 0):
+                break
+            A, beta = wls(1.0 / fitted**2)
+            w = 1.0 / fitted**2
     r = t - X @ beta
     s2 = float(np.sum(w * r * r) / (rows - 2))
     cov = np.zeros((3, 3))
     cov[:2, :2] = s2 * np.linalg.inv(A)
     eff = 1.0
     if h is not None:
-        x = c / (X @ beta)
         hh = h[ok]
-        eff = float(np.sum(x * hh) / np.sum(x * x))
-        cov[2, 2] = float(np.sum((hh - eff * x) ** 2) / (rows - 1) / np.sum(x * x))
+        ratio = hh * (X @ beta) / c  # measured / fitted full-batch rate
+        eff = float(ratio.mean())
+        g = np.array([np.mean(hh / c), np.mean(hh)])  # d eff / d (t0, slope)
+        cov[2, :2] = cov[:2, 2] = g @ cov[:2, :2]
+        cov[2, 2] = float(ratio.var(ddof=1) / rows + g @ cov[:2, :2] @ g)
     return ServingFit(float(beta[0]), float(beta[1]), eff, cov, np.sqrt(np.diag(cov)),
-                      float(1e3 * np.sqrt(np.mean(r * r))), rows, num_gpus, use_w, c, t * 1e3,
+                      float(1e3 * np.sqrt(np.mean(r * r))), rows, num_gpus, mode, c, t * 1e3,
                       None if h is None else h[ok])
