@@ -221,3 +221,18 @@ def test_bad_calibration_tables(df, kw, word):
         frontier.calibrate_serving(df, **kw)
     with pytest.raises(TypeError, match="DataFrame"):
         frontier.calibrate_serving([1, 2, 3])
+
+
+def test_optimize_over_chosen_objectives_finds_their_front():
+    srv = frontier.Serving(t0=0.008, slope=2e-4, gpu_hour=2.0, batch=[8, 64, 256])
+    st = frontier.optimize({"nano": CAT["gpt5-nano"]}, budget=None, ks=(1, 4, 8), key=0,
+                           num_trials=200, serving=srv, latency="ttft",
+                           objectives=["usd_per_mtok", "e2e", "accuracy"])
+    t = st.table
+    x = np.stack([np.asarray(t.stat("usd_per_mtok")), np.asarray(t.stat("e2e")),
+                  -np.asarray(t.stat("accuracy"))], 1)
+    dominated = np.array([any(np.all(x[j] <= x[i]) and np.any(x[j] < x[i])
+                              for j in range(len(x))) for i in range(len(x))])
+    np.testing.assert_array_equal(np.asarray(st.cross.pareto).reshape(-1), ~dominated)
+    assert not np.asarray(st.points.cheapest.found).any()  # cost is not an objective here
+    assert np.asarray(st.points.accuracy.found).all()

@@ -212,11 +212,11 @@ def expected(agg: Any, ks: int | Sequence[int], *, dtype: Any = None) -> jax.Arr
     Examples
     --------
     >>> from frontier import aggregation as agg
-    >>> easy_hard = agg.Mix([0.8, 0.3], [0.7, 0.3])
-    >>> [round(float(x), 3) for x in agg.expected(agg.MajorityVote(easy_hard), [1, 5, 25])]
-    [0.65, 0.693, 0.7]
+    >>> easy_hard = agg.Mix([0.9, 0.35], [0.6, 0.4])  # 40% hard problems: p < 1/2
+    >>> [round(float(x), 3) for x in agg.expected(agg.MajorityVote(easy_hard), [1, 3, 65])]
+    [0.68, 0.696, 0.603]
     >>> [round(float(x), 3) for x in agg.expected(agg.PassAtK(agg.Beta(0.5, 2.0)), [1, 10])]
-    [0.2, 0.538]
+    [0.2, 0.612]
     """
     agg = validate_aggregation(agg)
     if agg is None or getattr(agg, "difficulty", None) is None:
@@ -452,8 +452,10 @@ def fit_difficulty(n: Any, c: Any, *, max_steps: int = 500) -> DifficultyFit:
     >>> n = np.full(4000, 20)
     >>> c = rng.binomial(n, p)
     >>> fit = frontier.aggregation.fit_difficulty(n, c)
-    >>> bool(fit.converged), round(fit.a, 1), round(fit.b, 1)
-    (True, 0.6, 1.8)
+    >>> bool(fit.converged), round(fit.a, 2), round(fit.b, 2)
+    (True, 0.62, 1.86)
+    >>> round(fit.a_se, 3), round(fit.b_se, 3)
+    (0.016, 0.055)
     """
     na, ca = _counts(n, c)
     max_steps = positive_int(max_steps, "max_steps")
@@ -529,7 +531,7 @@ def pass_at_k(n: Any, c: Any, ks: int | Sequence[int]) -> PassAtKEstimate:
     >>> c = rng.binomial(n, rng.beta(0.5, 2.0, size=2000))
     >>> est = frontier.aggregation.pass_at_k(n, c, [1, 8, 64])
     >>> np.round(est.unbiased, 2).tolist(), np.round(est.fitted, 2).tolist()
-    ([0.2, 0.49, nan], [0.2, 0.49, 0.7])
+    ([0.2, 0.58, nan], [0.2, 0.58, 0.85])
     """
     na, ca = _counts(n, c)
     kk = _as_ks(ks)

@@ -70,7 +70,7 @@ class Serving(NamedTuple):
     >>> s = frontier.summarize(frontier.catalog()["gpt5-nano"], [1, 4], key=0,
     ...                        num_trials=1000, serving=srv)
     >>> s.extra["tok_s_gpu"].mean.round(0).tolist()   # (batch, k)
-    [[842.0, 842.0], [3011.0, 3011.0]]
+    [[833.0, 833.0], [3077.0, 3077.0]]
     """
 
     t0: Any
@@ -355,9 +355,9 @@ def calibrate_serving(
     ...                    "output_throughput": [130.0, 900.0, 2500.0, 3500.0, 4500.0]})
     >>> fit = frontier.calibrate_serving(df)
     >>> round(fit.t0 * 1e3, 2), round(fit.slope * 1e3, 3), round(fit.efficiency, 2)
-    (7.06, 0.152, 0.91)
+    (6.96, 0.153, 0.93)
     >>> fit.predict([256], gpu_hour=2.0)[["tpot_ms", "usd_per_mtok"]].round(2).values.tolist()
-    [[45.99, 0.11]]
+    [[46.19, 0.11]]
     """
     import pandas as pd
 

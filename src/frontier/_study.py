@@ -401,7 +401,9 @@ def optimize(
     objectives
         The objectives of the Pareto fronts and rules (names of ``Study.table``); default
         ``("cost", "time", "accuracy")``. The budget constrains cost, time and accuracy
-        whatever the front is taken over. ``Points.accuracy`` and ``Points.cheapest`` are
+        whatever the front is taken over; a front over other objectives is normalised by
+        its own range (``"front"``) for the utopia rule. ``Points.accuracy`` and
+        ``Points.cheapest`` are
         the best feasible accuracy and cost, so they are found only when ``accuracy`` and
         ``cost`` are among the objectives (``Study.choice.picks`` holds
         ``"best:<objective>"`` for each objective of the front).
@@ -502,9 +504,12 @@ def optimize(
                     Constraint("accuracy", "mean", ">=", -math.inf))
     if knee_normalise not in ("front", "budget"):
         raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
+    # the paper's budget-normalised space is (C/C_max, T/T_max, A); other objectives have no
+    # budget to be divided by, so a front over them is normalised by its own range
+    norm = "budget" if front_objs == ("cost", "time", "accuracy") else "front"
     choice = choose(table, objectives=front_objs, slo=budget_terms + terms,
                     limits=dict(enumerate(b)), group_by="model", order_by="k",
-                    normalise="budget", knee_normalise=knee_normalise)
+                    normalise=norm, knee_normalise=knee_normalise)
     M, K = len(names), len(ks)
     bshape = b.C_max.shape
 
