@@ -135,11 +135,11 @@ def _info(peer, kind, n, m, fn_name):
 
 
 def _dominance_method(fn_name, n, m):
-    from frontier import _dominance as d
+    from frontier import _methods
 
     if fn_name == "is_nondominated":
-        return d._nd_method("auto", n, m)
-    return d._rank_method("auto", n, m)
+        return _methods.nondominated_method("auto", n, m)
+    return _methods.rank_method("auto", n, m)
 
 
 @pytest.mark.parametrize("peer", ["frontier", "moocore", "paretoset", "pymoo", "botorch"])

@@ -17,22 +17,31 @@ Exact kernels:
 
 Estimator: :func:`hv_mc`, uniform samples in the box ``[ideal, ref]``.
 
-A note on sorting: XLA's CPU sort of a float array, or of several arrays at once, is about
-5x slower than a sort of one ``int32``/``int64`` array (1.7-2 ms against 0.3 ms for 10^4
-keys on a 2-core CPU). The kernels therefore sort order-preserving integer images of the
-floats (:func:`sort_key`) and recover ranks with ``searchsorted`` plus a tie counter.
+A note on sorting: XLA's CPU sort of a float array, or of several arrays at once, is several
+times slower than a sort of one ``int32``/``int64`` array. The kernels therefore sort
+order-preserving integer images of the floats
+(:func:`frontier.kernels._primitives.sort_key`) and recover ranks with ``searchsorted`` plus a
+tie counter.
 """
 
 from __future__ import annotations
 
 import itertools
-from functools import partial
+from functools import partial, wraps
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .dominance import _append, _prefix_count, nondominated_filter, sort_key
+from ._primitives import (
+    append_live,
+    float_from_key,
+    on_prefix,
+    prefix_count,
+    slot_size,
+    sort_key,
+)
+from .filter import nondominated_filter
 
 __all__ = [
     "MC_BLOCK",
@@ -43,7 +52,6 @@ __all__ = [
     "hvc1",
     "hvc2",
     "hvc3",
-    "sort_key",
 ]
 
 #: Samples drawn per key in :func:`hv_mc`. Block ``b`` uses ``fold_in(key, b)``, so the
@@ -60,12 +68,6 @@ def _get(a: jax.Array, i: jax.Array) -> jax.Array:
 
 def _put(a: jax.Array, i: jax.Array, v: jax.Array) -> jax.Array:
     return lax.dynamic_update_index_in_dim(a, v, i, 0)
-
-
-def _from_key(k: jax.Array, dtype) -> jax.Array:
-    it = k.dtype
-    bits = jnp.where(k < 0, k ^ jnp.array(jnp.iinfo(it).max, it), k)
-    return lax.bitcast_convert_type(bits, dtype)
 
 
 def _ranks(key: jax.Array, order: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -105,10 +107,27 @@ def _volume(value: jax.Array, unbounded: jax.Array) -> jax.Array:
     return jnp.where(unbounded, jnp.asarray(jnp.inf, value.dtype), value)
 
 
+def _empty_gives(shape: tuple[int, ...]):
+    """Decorator: an exact kernel called on ``n == 0`` rows returns zeros of ``shape`` (a
+    volume of 0, or no contributions) in the dtype of the points."""
+
+    def wrap(kernel):
+        @wraps(kernel)
+        def run(points: jax.Array, ref: jax.Array) -> jax.Array:
+            if points.shape[0] == 0:
+                return jnp.zeros(shape, points.dtype)
+            return kernel(points, ref)
+
+        return run
+
+    return wrap
+
+
 # ----------------------------------------------------------------------------- exact HV
 
 
 @jax.jit
+@_empty_gives(())
 def hv1(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exact 1-D hypervolume ``max(0, ref - min(points))`` of ``(n, 1)`` minimised points.
 
@@ -118,14 +137,13 @@ def hv1(points: jax.Array, ref: jax.Array) -> jax.Array:
     >>> float(hv1(jnp.array([[0.25], [0.5], [3.0]]), jnp.array([1.0])))
     0.75
     """
-    if points.shape[0] == 0:
-        return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     value = jnp.where(jnp.any(valid), ref[0] - jnp.min(p[:, 0]), 0)
     return _volume(value, _unbounded(points, ref, valid))
 
 
 @jax.jit
+@_empty_gives(())
 def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exact 2-D hypervolume of ``(n, 2)`` minimised points.
 
@@ -141,8 +159,6 @@ def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     0.75
     """
     n = points.shape[0]
-    if n == 0:
-        return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     x, y = p[:, 0], p[:, 1]
     kx = sort_key(x)
@@ -150,7 +166,7 @@ def hv2(points: jax.Array, ref: jax.Array) -> jax.Array:
     left = jnp.searchsorted(sk, kx, side="left")
     best = jnp.full(n, jnp.inf, p.dtype).at[left].min(y)
     height = jnp.minimum(lax.cummin(best), ref[1])
-    xs = _from_key(sk, p.dtype)
+    xs = float_from_key(sk, p.dtype)
     width = jnp.concatenate([xs[1:], ref[:1]]) - xs
     area = width * (ref[1] - height)
     return _volume(jnp.sum(jnp.where(width > 0, area, 0)), _unbounded(points, ref, valid))
@@ -259,7 +275,7 @@ def _prefilter(p: jax.Array, ref: jax.Array, valid: jax.Array) -> tuple[jax.Arra
             lt = b if lt is None else lt | b
         removed = removed | (le & (lt | (i < idx)))
     keep = valid & ~removed
-    dest = jnp.where(keep, _prefix_count(keep) - 1, n)
+    dest = jnp.where(keep, prefix_count(keep) - 1, n)
     out = jnp.broadcast_to(ref, p.shape).at[dest].set(p, mode="drop", unique_indices=True)
     return out, jnp.sum(keep, dtype=jnp.int32)
 
@@ -314,9 +330,8 @@ def _hv3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     return lax.while_loop(lambda c: c[0] < n, body, init)[7]
 
 
-
-
 @jax.jit
+@_empty_gives(())
 def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exact 3-D hypervolume of ``(n, 3)`` minimised points, ``O(n log n)``.
 
@@ -326,8 +341,9 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
     staircase. Points it dominates in ``(x, y)`` are unlinked while ``dA_t`` is summed.
 
     Mapping onto XLA: (0) for ``n > PREFILTER_MIN`` rows, :func:`_prefilter` drops rows
-    weakly dominated by a few pivot rows and the sweep runs on the survivors, padded to
-    ``n // 16`` rows when they fit (``lax.switch`` between two compiled sizes); (1) two
+    weakly dominated by a few pivot rows and the sweep runs on the survivors, on
+    :func:`~frontier.kernels._primitives.slot_size` (about ``n / 16``) rows when they fit
+    (:func:`~frontier.kernels._primitives.on_prefix`: two compiled sizes); (1) two
     integer sorts give the z order and unique ``x`` slots;
     (2) :func:`_left_neighbours` finds every point's staircase left neighbour with a Fenwick
     tree of prefix minima (one flat loop, ``O(n log n)``); (3) one flat ``while_loop`` walks
@@ -344,19 +360,11 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
     0.5
     """
     n = points.shape[0]
-    if n == 0:
-        return jnp.zeros((), points.dtype)
     p, valid = _clip_to_ref(points, ref)
     if n <= PREFILTER_MIN:
         return _volume(_hv3_sweep(p, ref), _unbounded(points, ref, valid))
     p, count = _prefilter(p, ref, valid)
-    small = -(-n // 256) * 16  # n / 16 rounded up to a multiple of 16
-    value = lax.cond(
-        count <= small,
-        lambda q: _hv3_sweep(q[:small], ref),
-        lambda q: _hv3_sweep(q, ref),
-        p,
-    )
+    value = on_prefix(lambda q: _hv3_sweep(q, ref), p, count, slot_size(n))
     return _volume(value, _unbounded(points, ref, valid))
 
 
@@ -364,6 +372,7 @@ def hv3(points: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives((0,))
 def hvc1(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 1-D contributions: only a unique minimum contributes (up to the runner-up).
 
@@ -374,8 +383,6 @@ def hvc1(points: jax.Array, ref: jax.Array) -> jax.Array:
     [0.25, 0.0, 0.0]
     """
     n = points.shape[0]
-    if n == 0:
-        return jnp.zeros((0,), points.dtype)
     p, _ = _clip_to_ref(points, ref)
     x = p[:, 0]
     i = jnp.argmin(x)
@@ -385,6 +392,7 @@ def hvc1(points: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives((0,))
 def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 2-D contributions, ``O(n log n)``.
 
@@ -404,8 +412,6 @@ def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
     """
     n = points.shape[0]
     dt = points.dtype
-    if n == 0:
-        return jnp.zeros((0,), dt)
     p, _ = _clip_to_ref(points, ref)
     idx = jnp.arange(n, dtype=jnp.int32)
     _, _, order = lax.sort((sort_key(p[:, 0]), sort_key(p[:, 1]), idx), num_keys=2)
@@ -432,17 +438,18 @@ def hvc2(points: jax.Array, ref: jax.Array) -> jax.Array:
 
 
 @jax.jit
+@_empty_gives((0,))
 def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """Exclusive 3-D contributions: ``box(p_k) - HV({max(p_j, p_k) : j != k})`` for each ``k``.
 
     Only rows on the front (``keep_weakly=True``) can contribute; the others get 0. For
     ``n > PREFILTER_MIN`` the front rows are found with
-    :func:`frontier.kernels.dominance.nondominated_filter` and listed first, and one
+    :func:`frontier.kernels.filter.nondominated_filter` and listed first, and one
     :func:`hv3` call per front row (on all the other rows clipped into its box, most of
     which :func:`hv3`'s pre-filter drops) is mapped sequentially: ``O(F n)`` plus ``F`` small
-    sweeps for a front of ``F`` rows, ``O(n)`` memory. The map runs over ``n // 16`` slots
-    when the front fits, else over all ``n`` rows (``O(n^2 log n)`` when every row is on the
-    front).
+    sweeps for a front of ``F`` rows, ``O(n)`` memory. The map runs over ``slot_size(n)``
+    (about ``n / 16``) slots when the front fits, else over all ``n`` rows (``O(n^2 log n)``
+    when every row is on the front).
 
     Examples
     --------
@@ -453,8 +460,6 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     """
     n = points.shape[0]
     dt = points.dtype
-    if n == 0:
-        return jnp.zeros((0,), dt)
     p, valid = _clip_to_ref(points, ref)
     idx = jnp.arange(n, dtype=jnp.int32)
 
@@ -470,14 +475,9 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
         return jnp.where(valid, jnp.maximum(out, 0), jnp.zeros_like(out))
     nan_rows = jnp.where(valid[:, None], p, jnp.asarray(jnp.nan, dt))
     front = nondominated_filter(nan_rows, True)
-    ids, _ = _append(jnp.full(n, n, jnp.int32), jnp.int32(0), idx, front)
-    small = -(-n // 256) * 16
-    out = lax.cond(
-        jnp.sum(front, dtype=jnp.int32) <= small,
-        lambda i: jnp.concatenate([lax.map(one, i[:small]), jnp.zeros(n - small, dt)]),
-        lambda i: lax.map(one, i),
-        ids,
-    )
+    ids, _ = append_live(jnp.full(n, n, jnp.int32), jnp.int32(0), idx, front)
+    num_front = jnp.sum(front, dtype=jnp.int32)
+    out = on_prefix(lambda i: lax.map(one, i), ids, num_front, slot_size(n))
     contrib = jnp.zeros(n, dt).at[ids].set(out, mode="drop", unique_indices=True)
     return jnp.maximum(contrib, 0)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from ._guards import safe_div as _safe_div
-from ._guards import safe_sqrt as _safe_sqrt
+from ._primitives import safe_div as _safe_div
+from ._primitives import safe_sqrt as _safe_sqrt
 
 __all__ = [
     "chord_score",

@@ -23,15 +23,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import knee as _knee
-from ._guards import safe_norm as _safe_norm
-from .dominance import nondominated_dense, nondominated_filter, nondominated_sweep
+from ._primitives import safe_norm as _safe_norm
+from .dense import nondominated_blocked, nondominated_dense
+from .filter import nondominated_filter
+from .sweep import nondominated_sweep
 
 __all__ = ["NORMALISATIONS", "Selection", "compact", "first_argmax", "select", "select_paper"]
 
 #: How :func:`select` normalises the objectives for the utopia distance and the knees.
 NORMALISATIONS = ("budget", "front")
 
-_ND = {"dense": nondominated_dense, "filter": nondominated_filter, "sweep": nondominated_sweep}
+_ND = {"dense": nondominated_dense, "blocked": nondominated_blocked,
+       "filter": nondominated_filter, "sweep": nondominated_sweep}
 
 
 class Selection(NamedTuple):
@@ -132,8 +135,8 @@ def select(
         are. ``"front"``: each objective mapped to ``[0, 1]`` by the ideal and nadir of the
         Pareto candidates (an objective with zero range there drops out).
     nd
-        Static: the non-dominated kernel, ``"dense"``, ``"filter"`` or ``"sweep"``
-        (``m <= 2``).
+        Static: the non-dominated kernel, ``"dense"``, ``"blocked"``, ``"filter"`` or
+        ``"sweep"`` (``m <= 2``).
     """
     K, m = x.shape
     dt = x.dtype

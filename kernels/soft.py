@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ._guards import safe_sqrt as _safe_sqrt
+from ._primitives import safe_sqrt as _safe_sqrt
 from .sampling import (
     ModelParams,
     arith_progression,

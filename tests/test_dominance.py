@@ -1,7 +1,7 @@
 """Dominance: is_nondominated, filter_dominated, pareto_rank, crowding_distance, batches.
 
-Oracles: a NumPy brute force written here, and moocore (which handles neither NaN nor +-inf
-the way frontier defines them, so it is compared on finite data and NaN-free subsets).
+Oracles (tests/_oracles.py): a NumPy brute force, and moocore (which handles neither NaN nor
++-inf the way frontier defines them, so it is compared on finite data and NaN-free subsets).
 Compile budget: sizes are chosen so that calls share the size buckets of the wrappers.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 
+import _oracles as oracle
+import chex
 import jax
 import jax.numpy as jnp
-import moocore
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,86 +20,14 @@ from hypothesis import strategies as st
 
 import frontier
 from frontier import _dominance
-from frontier.kernels import dominance as K
+from frontier.kernels import _primitives as P
+from frontier.kernels import dedup, sweep
+from frontier.kernels import filter as pivot_filter
+from frontier.kernels.filter import FilterConfig
 
 METHODS = ("dense", "blocked", "sweep", "filter")
 HYP = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-# --------------------------------------------------------------------------------- oracles
-def brute_nondominated(x, keep_weakly=False):
-    """O(n^2) reference: row q is out if some row p dominates it, or (keep_weakly=False) an
-    identical row comes first; NaN rows are out and dominate nothing."""
-    x = np.asarray(x, dtype=np.float64)
-    n = len(x)
-    valid = ~np.isnan(x).any(axis=1)
-    le = (x[:, None, :] <= x[None, :, :]).all(-1)  # le[p, q]: p <= q everywhere
-    lt = (x[:, None, :] < x[None, :, :]).any(-1)
-    first = np.arange(n)[:, None] < np.arange(n)[None, :]
-    removes = le & (lt if keep_weakly else (lt | first))
-    removes &= valid[:, None] & valid[None, :]
-    return valid & ~removes.any(axis=0)
-
-
-def brute_rank(x):
-    x = np.asarray(x, dtype=np.float64)
-    valid = ~np.isnan(x).any(axis=1)
-    rank = np.zeros(len(x), dtype=np.int32)
-    live = valid.copy()
-    k = 0
-    while live.any():
-        front = brute_nondominated(np.where(live[:, None], x, np.nan), keep_weakly=True)
-        rank[front] = k
-        live &= ~front
-        k += 1
-    rank[~valid] = k
-    return rank
-
-
-def brute_crowding(x):
-    """Deb et al. crowding on one set: +inf at both ends of each objective (when its range is
-    positive), neighbour gap / range inside, summed; ties in input order; NaN rows get 0."""
-    x = np.asarray(x, dtype=np.float64)
-    n, m = x.shape
-    valid = ~np.isnan(x).any(axis=1)
-    out = np.zeros(n)
-    ids = np.flatnonzero(valid)
-    for j in range(m):
-        order = ids[np.argsort(x[ids, j], kind="stable")]
-        v = x[order, j]
-        if len(v) == 0:
-            continue
-        span = v[-1] - v[0]
-        for i, row in enumerate(order):
-            if span > 0 and (i == 0 or i == len(v) - 1):
-                out[row] += np.inf
-            elif 0 < i < len(v) - 1 and np.isfinite(span) and span > 0:
-                gap = (v[i + 1] - v[i - 1]) / span
-                out[row] += gap if np.isfinite(gap) else 0.0
-    return out
-
-
-def random_set(rng, n, m, kind):
-    if kind == "uniform":
-        x = rng.random((n, m))
-    elif kind == "ties":  # small integer grid: many ties and duplicates
-        x = rng.integers(0, 4, (n, m)).astype(float)
-    elif kind == "dups":
-        base = rng.random((max(1, n // 3), m))
-        x = base[rng.integers(0, len(base), n)]
-    elif kind == "nan":
-        x = rng.integers(0, 5, (n, m)).astype(float)
-        x[rng.random(n) < 0.2, rng.integers(0, m)] = np.nan
-    elif kind == "inf":
-        x = rng.integers(0, 5, (n, m)).astype(float)
-        x[rng.random((n, m)) < 0.15] = np.inf
-        x[rng.random((n, m)) < 0.1] = -np.inf
-    else:
-        raise AssertionError(kind)
-    return x.astype(np.float32)
-
-
-KINDS = ("uniform", "ties", "dups", "nan", "inf")
+KINDS = oracle.DOMINANCE_KINDS
 CASES = [(0, 2), (1, 1), (2, 2), (7, 1), (7, 3), (40, 3), (40, 5), (130, 2)]
 
 
@@ -116,51 +45,33 @@ def test_matches_brute_force(method, n, m):
         pytest.skip("filter: compile budget; its rounds are covered by the kernel tests")
     rng = np.random.default_rng(1000 * n + m)
     for kind in KINDS:
-        x = random_set(rng, n, m, kind)
+        x = oracle.dominance_set(rng, n, m, kind)
         for kw in (False, True) if method != "sweep" or m <= 2 else ():
             got = frontier.is_nondominated(x, keep_weakly=kw, method=method)
             assert got.dtype == jnp.bool_ and got.shape == (n,)
-            np.testing.assert_array_equal(np.asarray(got), brute_nondominated(x, kw), kind)
+            np.testing.assert_array_equal(np.asarray(got), oracle.nondominated(x, kw), kind)
         got = frontier.pareto_rank(x, method=method)
         assert got.dtype == jnp.int32 and got.shape == (n,)
-        np.testing.assert_array_equal(np.asarray(got), brute_rank(x), kind)
+        np.testing.assert_array_equal(np.asarray(got), oracle.pareto_rank(x), kind)
 
 
 @pytest.mark.parametrize("m", [3, 5])
-def test_filter_kernel_rounds_small_config(m):
+def test_filter_kernels_with_tiny_config_match_brute_force(m):
     """The elimination rounds and the pivot sweep only start at thousands of rows with the
     default tuning; a tiny configuration exercises every path at n = 200."""
-    cfg = dict(sample_size=16, num_pivots=8, round_block=32, block_size=16, chunk_size=8)
-    nd = jax.jit(functools.partial(K.nondominated_filter, **cfg))
-    rk = jax.jit(functools.partial(K.pareto_rank_filter, **cfg))
+    cfg = FilterConfig(sample_size=16, num_pivots=8, round_block=32, block_size=16, pivot_block=8)
+    nd = functools.partial(pivot_filter.nondominated_filter, config=cfg)
+    rk = functools.partial(pivot_filter.pareto_rank_filter, config=cfg)
     rng = np.random.default_rng(m)
     for kind in KINDS:
         for _ in range(3):
-            x = random_set(rng, 200, m, kind)
+            x = oracle.dominance_set(rng, 200, m, kind)
             for kw in (False, True):
-                np.testing.assert_array_equal(np.asarray(nd(x, kw)), brute_nondominated(x, kw))
-            np.testing.assert_array_equal(np.asarray(rk(x)), brute_rank(x))
+                np.testing.assert_array_equal(np.asarray(nd(x, kw)), oracle.nondominated(x, kw))
+            np.testing.assert_array_equal(np.asarray(rk(x)), oracle.pareto_rank(x))
 
 
 # ------------------------------------------------------------------------- moocore agreement
-def _moocore_nd(x, kw):
-    """moocore on the NaN-free rows (moocore lets NaN rows dominate)."""
-    out = np.zeros(len(x), bool)
-    ok = ~np.isnan(x).any(axis=1)
-    if ok.sum() > 0:
-        out[ok] = moocore.is_nondominated(x[ok].astype(np.float64), keep_weakly=kw)
-    return out
-
-
-def _moocore_rank(x):
-    out = np.zeros(len(x), np.int32)
-    ok = ~np.isnan(x).any(axis=1)
-    if ok.sum() > 0:
-        out[ok] = moocore.pareto_rank(x[ok].astype(np.float64))
-    out[~ok] = out[ok].max() + 1 if ok.any() else 0
-    return out
-
-
 @pytest.mark.parametrize("m", [2, 3, 4])
 def test_moocore_agreement_thousands_of_sets(m):
     """2000 small sets with ties, duplicates and NaN rows, through the batched API."""
@@ -176,10 +87,11 @@ def test_moocore_agreement_thousands_of_sets(m):
     ranks = np.asarray(frontier.pareto_rank_batch(x))
     for i in range(b):
         for kw in (False, True):
-            np.testing.assert_array_equal(masks[kw][i], _moocore_nd(x[i], kw))
-        np.testing.assert_array_equal(ranks[i], _moocore_rank(x[i]))
+            np.testing.assert_array_equal(masks[kw][i], oracle.moocore_nondominated(x[i], kw))
+        np.testing.assert_array_equal(ranks[i], oracle.moocore_rank(x[i]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m", [2, 3])
 def test_moocore_agreement_large_sets(m):
     """The "auto" path at a size where the filter rounds run (CPU), with ties and NaN."""
@@ -189,8 +101,8 @@ def test_moocore_agreement_large_sets(m):
     x[rng.random(n) < 0.01, m - 1] = np.nan
     for kw in (False, True):
         got = np.asarray(frontier.is_nondominated(x, keep_weakly=kw))
-        np.testing.assert_array_equal(got, _moocore_nd(x, kw))
-    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x)), _moocore_rank(x))
+        np.testing.assert_array_equal(got, oracle.moocore_nondominated(x, kw))
+    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x)), oracle.moocore_rank(x))
 
 
 @pytest.mark.parametrize("method", ["filter", "sweep"])
@@ -201,8 +113,8 @@ def test_batched_methods_match_moocore(method):
     masks = np.asarray(frontier.is_nondominated_batch(x, method=method))
     ranks = np.asarray(frontier.pareto_rank_batch(x, method=method))
     for i in range(len(x)):
-        np.testing.assert_array_equal(masks[i], _moocore_nd(x[i], False))
-        np.testing.assert_array_equal(ranks[i], _moocore_rank(x[i]))
+        np.testing.assert_array_equal(masks[i], oracle.moocore_nondominated(x[i], False))
+        np.testing.assert_array_equal(ranks[i], oracle.moocore_rank(x[i]))
 
 
 # ------------------------------------------------------------------------------ properties
@@ -268,7 +180,7 @@ def test_duplicates_share_ranks(x, seed):
 
 
 # ------------------------------------------------------------------------------ semantics
-def test_documented_examples_and_edge_cases():
+def test_empty_single_row_and_single_objective_inputs():
     assert frontier.is_nondominated(np.zeros((0, 3))).dtype == jnp.bool_
     assert frontier.pareto_rank(np.zeros((0, 3))).dtype == jnp.int32
     assert frontier.crowding_distance(np.zeros((0, 2), np.float32)).dtype == jnp.float32
@@ -294,17 +206,17 @@ def test_nan_and_inf_semantics():
 
 def test_maximise_flips_columns():
     rng = np.random.default_rng(3)
-    x = random_set(rng, 50, 3, "ties")
+    x = oracle.dominance_set(rng, 50, 3, "ties")
     flip = np.array([1.0, -1.0, -1.0], np.float32)
     for kw in (False, True):
         np.testing.assert_array_equal(
             frontier.is_nondominated(x, maximise=[False, True, True], keep_weakly=kw),
-            brute_nondominated(x * flip, kw),
+            oracle.nondominated(x * flip, kw),
         )
-    np.testing.assert_array_equal(frontier.pareto_rank(x, maximise=True), brute_rank(-x))
+    np.testing.assert_array_equal(frontier.pareto_rank(x, maximise=True), oracle.pareto_rank(-x))
 
 
-def test_validation_errors():
+def test_invalid_inputs_raise_errors_naming_the_argument():
     x = np.random.default_rng(0).random((5, 3))
     with pytest.raises(TypeError, match="floating"):
         frontier.is_nondominated(np.ones((4, 2), dtype=np.int64))
@@ -341,7 +253,7 @@ def test_dtypes_preserved_under_x64():
     assert frontier.crowding_distance(np.ones((3, 2), np.float16)).dtype == jnp.float16
 
 
-def test_filter_dominated_rows_and_tracing():
+def test_filter_dominated_returns_rows_and_refuses_jit():
     x = np.array([[1.0, 4.0], [2.0, 2.0], [3.0, 3.0], [2.0, 2.0]], np.float32)
     np.testing.assert_array_equal(frontier.filter_dominated(x), x[[0, 1]])
     np.testing.assert_array_equal(frontier.filter_dominated(x, keep_weakly=True), x[[0, 1, 3]])
@@ -355,13 +267,13 @@ def test_crowding_matches_oracle():
     rng = np.random.default_rng(5)
     for kind in ("uniform", "ties", "inf", "nan"):
         for n in (1, 2, 3, 9, 40):
-            x = random_set(rng, n, 3, kind)
+            x = oracle.dominance_set(rng, n, 3, kind)
             got = np.asarray(frontier.crowding_distance(x))
-            np.testing.assert_allclose(got, brute_crowding(x), rtol=1e-5, err_msg=kind)
+            np.testing.assert_allclose(got, oracle.crowding(x), rtol=1e-5, err_msg=kind)
             assert not np.isnan(got).any()
 
 
-def test_crowding_rules():
+def test_crowding_extremes_degenerate_objective_and_single_point():
     np.testing.assert_array_equal(frontier.crowding_distance(np.array([[1.0, 2.0]])), [0.0])
     np.testing.assert_array_equal(
         frontier.crowding_distance(np.array([[1.0, 2.0], [2.0, 1.0]])), [np.inf, np.inf]
@@ -382,28 +294,28 @@ def test_crowding_matches_pymoo_times_m():
 
 def test_crowding_per_front():
     rng = np.random.default_rng(2)
-    x = random_set(rng, 60, 2, "uniform")
-    ranks = brute_rank(x)
+    x = oracle.dominance_set(rng, 60, 2, "uniform")
+    ranks = oracle.pareto_rank(x)
     got = np.asarray(frontier.crowding_distance(x, per_front=True))
     for k in np.unique(ranks):
         sel = ranks == k
-        np.testing.assert_allclose(got[sel], brute_crowding(x[sel]), rtol=1e-5)
+        np.testing.assert_allclose(got[sel], oracle.crowding(x[sel]), rtol=1e-5)
 
 
 # ----------------------------------------------------------------- batches and probability
-def test_pareto_probability():
+def test_pareto_probability_is_the_mean_of_batch_masks():
     rng = np.random.default_rng(4)
     x = rng.random((300, 8, 2)).astype(np.float32)
     p = np.asarray(frontier.pareto_probability(x))
-    masks = np.stack([brute_nondominated(s, True) for s in x])
+    masks = np.stack([oracle.nondominated(s, True) for s in x])
     np.testing.assert_allclose(p, masks.mean(axis=0), rtol=1e-6)
     assert p.dtype == np.float32 and p.shape == (8,)
     p1 = np.asarray(frontier.pareto_probability(x.reshape(10, 30, 8, 2), keep_weakly=False))
-    np.testing.assert_allclose(p1, np.stack([brute_nondominated(s) for s in x]).mean(0))
+    np.testing.assert_allclose(p1, np.stack([oracle.nondominated(s) for s in x]).mean(0))
     np.testing.assert_array_equal(frontier.pareto_probability(x[0]), masks[0].astype(float))
 
 
-def test_batch_shapes():
+def test_batch_output_shapes_including_empty_batches():
     x = np.random.default_rng(0).random((2, 3, 10, 2)).astype(np.float32)
     assert frontier.is_nondominated_batch(x).shape == (2, 3, 10)
     assert frontier.pareto_rank_batch(x).shape == (2, 3, 10)
@@ -430,16 +342,26 @@ def test_jit_and_vmap_parity(method):
         np.testing.assert_array_equal(np.asarray(jax.vmap(rk)(xs)), loop_rk)
 
 
-def test_second_call_does_not_recompile():
+def test_calls_in_one_size_bucket_trace_the_kernel_once(monkeypatch):
+    """New values, another n of the same size bucket (224) and the other keep_weakly value
+    reuse the compiled kernel: one trace for masks, one for ranks (chex counts traces of a
+    fresh jit of the wrappers' kernel function)."""
+    chex.clear_trace_counter()
+    counted = chex.assert_max_traces(_dominance._apply_kernel, n=2)
+    monkeypatch.setattr(
+        _dominance, "_kernel", jax.jit(counted, static_argnames=_dominance._KERNEL_STATIC)
+    )
     rng = np.random.default_rng(9)
     x = rng.random((205, 3)).astype(np.float32)
+    want_nd, want_rank = oracle.nondominated(x[:200] + 1.0, True), oracle.pareto_rank(x[:201])
     frontier.is_nondominated(x)
     frontier.pareto_rank(x)
-    before = _dominance._kernel._cache_size()
-    # new values, another n of the same size bucket (224), the other keep_weakly value
-    frontier.is_nondominated(x[:200] + 1.0, keep_weakly=True)
-    frontier.pareto_rank(x[:201] * 2.0)
-    assert _dominance._kernel._cache_size() == before
+    got_nd = frontier.is_nondominated(x[:200] + 1.0, keep_weakly=True)
+    got_rank = frontier.pareto_rank(x[:201] * 2.0)
+    np.testing.assert_array_equal(np.asarray(got_nd), want_nd)
+    np.testing.assert_array_equal(np.asarray(got_rank), want_rank)
+    with pytest.raises(AssertionError, match="traced > 2 times"):
+        frontier.pareto_rank(x[:100])  # another bucket (112): a third trace
 
 
 # ------------------------------------------------------------ m == 3 rank sweep, duplicates
@@ -451,18 +373,37 @@ SWEEP3_CONFIGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cfg", list(SWEEP3_CONFIGS), ids=str)
 def test_rank_sweep3_matches_brute_force(cfg):
-    rank = jax.jit(functools.partial(K.pareto_rank_sweep3, **SWEEP3_CONFIGS[cfg]))
+    rank = functools.partial(sweep.pareto_rank_sweep3, **SWEEP3_CONFIGS[cfg])
     rng = np.random.default_rng(len(cfg))
     for kind in KINDS:
         for n in (1, 9, 70, 257):
-            x = random_set(rng, n, 3, kind)
-            np.testing.assert_array_equal(np.asarray(rank(x)), brute_rank(x), f"{kind} n={n}")
+            x = oracle.dominance_set(rng, n, 3, kind)
+            want = oracle.pareto_rank(x)
+            np.testing.assert_array_equal(np.asarray(rank(x)), want, f"{kind} n={n}")
+
+
+def test_rank_sweep3_rejects_other_widths():
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        sweep.pareto_rank_sweep3(jnp.zeros((5, 2)))
+
+
+def test_filter_config_resolves_automatic_values():
+    cfg = FilterConfig()
+    assert cfg.resolve(1000, 2).grid_size == 1024 and cfg.resolve(1000, 3).grid_size == 64
+    assert cfg.resolve(1000, 4).grid_size == 0 and cfg.resolve(1000, 1).grid_size == 0
+    assert cfg.resolve(1000, 3).round_block == 16384
+    assert cfg.resolve(1 << 19, 3).round_block == 65536
+    assert cfg.resolve(1000, 3).pad == 16384
+    assert cfg.resolve(1000, 3).grid_sample(3) == 16 * 64**2
+    assert FilterConfig(grid_size=0).resolve(1000, 2).grid_sample(2) == 0
+    assert cfg.resolve(1000, 3).resolve(1000, 3) == cfg.resolve(1000, 3)
 
 
 def test_rank_sweep3_negative_zero_and_chains():
-    rank = jax.jit(functools.partial(K.pareto_rank_sweep3, block_size=8, num_bins=4))
+    rank = functools.partial(sweep.pareto_rank_sweep3, block_size=8, num_bins=4)
     x = np.array([[0.0, 1.0, 2.0], [-0.0, 1.0, 2.0], [-0.0, 0.5, 2.0], [1.0, 1.0, 2.0]])
     np.testing.assert_array_equal(np.asarray(rank(x.astype(np.float32))), [1, 1, 0, 2])
     chain = np.repeat(np.arange(40.0)[:, None], 3, axis=1)[::-1].copy()  # one chain, 40 fronts
@@ -476,7 +417,7 @@ def test_dedup_rows_groups_identical_rows():
     x[::17] = np.nan
     x[5] = [-0.0, 1.0, 2.0]
     x[6] = [0.0, 1.0, 2.0]
-    slot, rows, count = (np.asarray(a) for a in K.dedup_rows(jnp.asarray(x)))
+    slot, rows, count = (np.asarray(a) for a in dedup.dedup_rows(jnp.asarray(x)))
     ok = ~np.isnan(x).any(axis=1)
     assert np.all(slot[~ok] == len(x))
     distinct = np.unique(x[ok], axis=0)
@@ -487,6 +428,7 @@ def test_dedup_rows_groups_identical_rows():
     assert first == sorted(first)  # distinct rows in order of their first copy
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data", ["uniform", "few", "curve"])
 def test_rank_dedup_branches_match_inner(data):
     """No repeats (runs the inner kernel), few distinct rows (ranks n // 8 slots), a noisy
@@ -498,24 +440,23 @@ def test_rank_dedup_branches_match_inner(data):
     elif data == "few":
         x = np.round(rng.random((n, 3)), 1)
     else:
-        t = rng.random(n)
-        x = np.round(np.stack([t, 1 - t, (t - 0.5) ** 2], 1) + 0.03 * rng.normal(size=(n, 3)), 2)
+        x = oracle.noisy_curve(rng, n, noise=0.03)
     x = x.astype(np.float32)
     x[rng.random(n) < 0.01, 1] = np.nan
-    want = _moocore_rank(x)
-    for inner in (K.pareto_rank_sweep3, K.pareto_rank_filter):
-        rank = jax.jit(functools.partial(K.pareto_rank_dedup, inner=inner))
+    want = oracle.moocore_rank(x)
+    for inner in (sweep.pareto_rank_sweep3, pivot_filter.pareto_rank_filter):
+        rank = functools.partial(dedup.pareto_rank_dedup, inner=inner)
         np.testing.assert_array_equal(np.asarray(rank(jnp.asarray(x))), want)
     np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x)), want)
     two = x[:, :2]
-    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(two)), _moocore_rank(two))
+    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(two)), oracle.moocore_rank(two))
 
 
 @pytest.mark.parametrize("m", [1, 2, 3])
 def test_lex_order_matches_numpy_lexsort(m):
     """Radix order of the first column; tied runs fixed by a small sort (few ties) or a radix
     sort by every column (many): always NumPy's stable lexsort, NaN rows last."""
-    order = jax.jit(K._lex_order)
+    order = jax.jit(P.lex_order)
     rng = np.random.default_rng(m)
     for n, scale in [(40, 0), (700, 500), (2500, 0), (2500, 2000), (2500, 20)]:
         x = rng.random((n, m)).astype(np.float32)
@@ -531,6 +472,7 @@ def test_lex_order_matches_numpy_lexsort(m):
         np.testing.assert_array_equal(bad, ~ok[want])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m", [2, 3])
 def test_filter_large_blocks_match_moocore(m):
     """From 2^19 rows the filter's first round reads 65536-row slices."""
@@ -538,17 +480,17 @@ def test_filter_large_blocks_match_moocore(m):
     n = (1 << 19) + 5
     x = np.round(rng.random((n, m)), 3).astype(np.float32)
     x[rng.random(n) < 0.001, 0] = np.nan
-    mask = np.asarray(K.nondominated_filter(jnp.asarray(x), False))
-    np.testing.assert_array_equal(mask, _moocore_nd(x, False))
+    mask = np.asarray(pivot_filter.nondominated_filter(jnp.asarray(x), False))
+    np.testing.assert_array_equal(mask, oracle.moocore_nondominated(x, False))
 
 
 def test_duplicate_sample_sees_only_distinct_rows():
     """The dedup test samples distinct rows: all-distinct data never looks repeated."""
     for n in (4096, 65536, 100_003):
         x = jnp.arange(3 * n, dtype=jnp.float32).reshape(n, 3)
-        assert int(K._sample_duplicates(K._row_hash(x))) == 0
+        assert int(dedup.sample_duplicates(P.row_hash(x))) == 0
     y = jnp.zeros((5000, 3), jnp.float32)
-    assert int(K._sample_duplicates(K._row_hash(y))) == 2047
+    assert int(dedup.sample_duplicates(P.row_hash(y))) == P.DUPLICATE_SAMPLE - 1
 
 
 def test_batched_ranks_3d_above_the_dense_size():
@@ -558,5 +500,5 @@ def test_batched_ranks_3d_above_the_dense_size():
     x[0, ::7, 1] = np.nan
     got = np.asarray(frontier.pareto_rank_batch(x))
     for i in range(3):
-        np.testing.assert_array_equal(got[i], _moocore_rank(x[i]))
+        np.testing.assert_array_equal(got[i], oracle.moocore_rank(x[i]))
     np.testing.assert_array_equal(np.asarray(frontier.pareto_rank_batch(x, method="sweep")), got)

@@ -1,7 +1,7 @@
 """Hypervolume: NumPy brute force, moocore agreement, Monte Carlo error bars, transforms."""
 
-import itertools
-
+import _oracles as oracle
+import chex
 import jax
 import jax.numpy as jnp
 import moocore
@@ -11,78 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import frontier
+from frontier.kernels import _primitives as P
 from frontier.kernels import hypervolume as K
 
-# ----------------------------------------------------------------------------- oracles
-
-
-def brute_hv(points, ref):
-    """Exact HV by the grid of all coordinates: a cell counts if its lower corner is dominated.
-
-    Rows that do not strictly dominate ``ref`` (or hold a NaN) are dropped first.
-    ``O((n + 1)^m n)``: small ``n`` only.
-    """
-    points = np.asarray(points, np.float64).reshape(-1, len(ref))
-    ref = np.asarray(ref, np.float64)
-    points = points[np.all(points < ref, axis=1)]
-    if len(points) == 0:
-        return 0.0
-    axes = [np.unique(np.concatenate([points[:, j], [ref[j]]])) for j in range(len(ref))]
-    total = 0.0
-    for cell in itertools.product(*[range(len(a) - 1) for a in axes]):
-        lo = np.array([axes[j][c] for j, c in enumerate(cell)])
-        hi = np.array([axes[j][c + 1] for j, c in enumerate(cell)])
-        if np.any(np.all(points <= lo, axis=1)):
-            total += float(np.prod(hi - lo))
-    return total
-
-
-def brute_contrib(points, ref, hv=brute_hv):
-    points = np.asarray(points, np.float64)
-    full = hv(points, ref)
-    out = np.zeros(len(points))
-    for i in range(len(points)):
-        if np.all(points[i] < ref):
-            out[i] = full - hv(np.delete(points, i, axis=0), ref)
-    return out
-
-
-def moo_hv(points, ref, maximise=False):
-    points = np.asarray(points, np.float64).reshape(-1, len(ref))
-    points = points[~np.isnan(points).any(axis=1)]
-    if len(points) == 0:
-        return 0.0
-    return float(moocore.hypervolume(points, ref=ref, maximise=maximise))
-
-
-def random_set(rng, n, m, kind):
-    """Random point sets that stress the edge cases (all in [0, 1.2), ref = 1)."""
-    if kind == "uniform":
-        return rng.random((n, m))
-    if kind == "ties":  # few distinct values: ties in every coordinate, duplicates
-        return np.round(rng.random((n, m)) * 4) / 4
-    if kind == "duplicates":
-        x = rng.random((n, m))
-        if n:
-            x[rng.integers(0, n, n // 2)] = x[rng.integers(0, n)]
-        return x
-    if kind == "outside":  # some rows beyond ref, some exactly on it
-        x = rng.random((n, m)) * 1.2
-        if n:
-            x[rng.integers(0, n), rng.integers(0, m)] = 1.0
-        return x
-    if kind == "nan":
-        x = rng.random((n, m))
-        if n:
-            x[rng.integers(0, n), rng.integers(0, m)] = np.nan
-        return x
-    if kind == "front":  # on the sphere: every point non-dominated
-        x = np.abs(rng.normal(size=(n, m)))
-        return 1 - x / np.linalg.norm(x, axis=1, keepdims=True)
-    raise ValueError(kind)
-
-
-KINDS = ("uniform", "ties", "duplicates", "outside", "nan", "front")
+KINDS = oracle.HV_KINDS
 
 
 def hv(points, ref, **kw):
@@ -95,31 +27,33 @@ def hv(points, ref, **kw):
 @pytest.mark.parametrize("m", [1, 2, 3])
 @pytest.mark.parametrize("kind", KINDS)
 def test_hypervolume_matches_brute_force(m, kind):
-    rng = np.random.default_rng(hash((m, kind)) % 2**32)
+    rng = np.random.default_rng((0, m, KINDS.index(kind)))
     ref = np.ones(m)
     for n in (0, 1, 2, 3, 5, 9):
-        x = random_set(rng, n, m, kind).astype(np.float32)
-        assert hv(x, ref) == pytest.approx(brute_hv(x, ref), abs=1e-6), (n, x)
+        x = oracle.hv_set(rng, n, m, kind).astype(np.float32)
+        assert hv(x, ref) == pytest.approx(oracle.hypervolume(x, ref), abs=1e-6), (n, x)
 
 
 @pytest.mark.parametrize("m", [2, 3])
 @pytest.mark.parametrize("kind", KINDS)
 def test_hypervolume_matches_moocore(m, kind):
-    rng = np.random.default_rng(1 + hash((m, kind)) % 2**32)
+    rng = np.random.default_rng((1, m, KINDS.index(kind)))
     ref = np.ones(m)
     for n in (1, 4, 60, 300):
         for _ in range(3):
-            x = random_set(rng, n, m, kind).astype(np.float32)
-            assert hv(x, ref) == pytest.approx(moo_hv(x, ref), rel=2e-6, abs=1e-7)
+            x = oracle.hv_set(rng, n, m, kind).astype(np.float32)
+            want = oracle.moocore_hypervolume(x, ref)
+            assert hv(x, ref) == pytest.approx(want, rel=2e-6, abs=1e-7)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("m", [2, 3])
 @pytest.mark.parametrize("kind", ["uniform", "front", "ties"])
 def test_hypervolume_large_sets_match_moocore(m, kind):
     rng = np.random.default_rng(7)
-    x = random_set(rng, 20_000, m, kind).astype(np.float32)
+    x = oracle.hv_set(rng, 20_000, m, kind).astype(np.float32)
     ref = np.full(m, 1.1)
-    assert hv(x, ref) == pytest.approx(moo_hv(x, ref), rel=1e-6)
+    assert hv(x, ref) == pytest.approx(oracle.moocore_hypervolume(x, ref), rel=1e-6)
 
 
 def test_hypervolume_float64_under_x64():
@@ -127,11 +61,12 @@ def test_hypervolume_float64_under_x64():
         rng = np.random.default_rng(3)
         for m in (1, 2, 3):
             for kind in KINDS:
-                x = random_set(rng, 500, m, kind)
+                x = oracle.hv_set(rng, 500, m, kind)
                 ref = np.ones(m)
                 out = frontier.hypervolume(jnp.asarray(x, jnp.float64), ref=ref)
                 assert out.dtype == jnp.float64
-                assert float(out) == pytest.approx(moo_hv(x, ref), rel=1e-12, abs=1e-15)
+                want = oracle.moocore_hypervolume(x, ref)
+                assert float(out) == pytest.approx(want, rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize("dtype", [jnp.float16, jnp.bfloat16, jnp.float32])
@@ -145,7 +80,7 @@ def test_output_dtype_equals_input_dtype(dtype):
     assert float(frontier.hypervolume(x, ref)) == 0.25
 
 
-def test_edge_cases():
+def test_empty_single_and_non_dominating_rows():
     ref = [1.0, 1.0, 1.0]
     empty = jnp.zeros((0, 3), jnp.float32)
     assert float(frontier.hypervolume(empty, ref)) == 0.0
@@ -181,7 +116,7 @@ def test_maximise_matches_moocore():
 
 def test_permutation_and_duplication_invariance():
     rng = np.random.default_rng(11)
-    x = random_set(rng, 200, 3, "ties").astype(np.float32)
+    x = oracle.hv_set(rng, 200, 3, "ties").astype(np.float32)
     ref = np.ones(3)
     base = hv(x, ref)
     assert hv(x[rng.permutation(200)], ref) == pytest.approx(base, rel=1e-6)
@@ -203,12 +138,12 @@ def test_hypothesis_exact_on_dyadic_grid(rows):
     m = len(rows[0]) if rows else 3
     x = np.asarray(rows, np.float32).reshape(-1, m)
     ref = np.ones(m)
-    expected = brute_hv(x, ref)
+    expected = oracle.hypervolume(x, ref)
     assert hv(x, ref) == expected
     perm = np.random.default_rng(0).permutation(len(x))
     assert hv(x[perm], ref) == expected
     got = np.asarray(frontier.hv_contributions(jnp.asarray(x), ref))
-    np.testing.assert_array_equal(got, brute_contrib(x, ref))
+    np.testing.assert_array_equal(got, oracle.hv_contributions(x, ref))
 
 
 # ----------------------------------------------------------------------------- contributions
@@ -217,12 +152,13 @@ def test_hypothesis_exact_on_dyadic_grid(rows):
 @pytest.mark.parametrize("m", [1, 2, 3])
 @pytest.mark.parametrize("kind", KINDS)
 def test_contributions_match_brute_force_and_moocore(m, kind):
-    rng = np.random.default_rng(2 + hash((m, kind)) % 2**32)
+    rng = np.random.default_rng((2, m, KINDS.index(kind)))
     ref = np.ones(m)
     for n in (1, 2, 5, 12, 40):
-        x = random_set(rng, n, m, kind).astype(np.float32)
+        x = oracle.hv_set(rng, n, m, kind).astype(np.float32)
         got = np.asarray(frontier.hv_contributions(x, ref))
-        want = brute_contrib(x, ref, hv=moo_hv if m > 1 else brute_hv)
+        exact = oracle.moocore_hypervolume if m > 1 else oracle.hypervolume
+        want = oracle.hv_contributions(x, ref, hv=exact)
         np.testing.assert_allclose(got, want, atol=2e-6)
         if m > 1 and not np.isnan(x).any():
             np.testing.assert_allclose(
@@ -236,7 +172,7 @@ def test_contributions_float64():
     with jax.enable_x64(True):
         rng = np.random.default_rng(4)
         for m in (2, 3):
-            x = random_set(rng, 150, m, "front")
+            x = oracle.hv_set(rng, 150, m, "front")
             got = frontier.hv_contributions(jnp.asarray(x), np.ones(m))
             assert got.dtype == jnp.float64
             np.testing.assert_allclose(
@@ -253,9 +189,9 @@ def test_contributions_float64():
 @pytest.mark.parametrize("m", [2, 3, 4])
 def test_hv_approx_within_four_standard_errors(m):
     rng = np.random.default_rng(m)
-    x = random_set(rng, 8 if m == 4 else 40, m, "front").astype(np.float32)
+    x = oracle.hv_set(rng, 8 if m == 4 else 40, m, "front").astype(np.float32)
     ref = np.full(m, 1.1)
-    exact = brute_hv(x, ref) if m == 4 else moo_hv(x, ref)
+    exact = oracle.hypervolume(x, ref) if m == 4 else oracle.moocore_hypervolume(x, ref)
     for seed in range(3):
         est = frontier.hv_approx(x, ref, key=jax.random.key(seed), num_samples=2**15)
         assert float(est.stderr) > 0
@@ -264,7 +200,7 @@ def test_hv_approx_within_four_standard_errors(m):
 
 def test_hv_approx_independent_of_batch_size_and_seed_forms():
     rng = np.random.default_rng(0)
-    x = random_set(rng, 30, 3, "uniform").astype(np.float32)
+    x = oracle.hv_set(rng, 30, 3, "uniform").astype(np.float32)
     ref = np.ones(3)
     n = 5 * K.MC_BLOCK + 17  # not a multiple of the block
     base = frontier.hv_approx(x, ref, key=jax.random.key(9), num_samples=n)
@@ -287,10 +223,10 @@ def test_hv_approx_degenerate_cases():
 # ----------------------------------------------------------------------------- transforms
 
 
-def test_jit_equals_eager_and_no_recompile():
+def test_jit_equals_eager():
     rng = np.random.default_rng(1)
     ref = np.ones(3, np.float32)
-    x = jnp.asarray(random_set(rng, 16, 3, "ties"), jnp.float32)
+    x = jnp.asarray(oracle.hv_set(rng, 16, 3, "ties"), jnp.float32)
     eager = frontier.hypervolume(x, ref)
     jitted = jax.jit(lambda p: frontier.hypervolume(p, ref))
     assert float(jitted(x)) == float(eager)
@@ -302,17 +238,33 @@ def test_jit_equals_eager_and_no_recompile():
         x, jax.random.key(1)
     )
     assert float(a_jit.value) == float(a_eager.value)
-    from frontier._hypervolume import _run
 
-    before = _run._cache_size()
-    frontier.hypervolume(x + 0.01, ref)
-    frontier.hypervolume(x[:13] * 0.5, ref)  # padded to the same 16 rows
-    assert _run._cache_size() == before
+
+def test_calls_padded_to_one_size_trace_the_kernel_once(monkeypatch):
+    """New values and fewer rows padded to the same 16 reuse the compiled kernel (chex counts
+    traces of a fresh jit of the wrapper's kernel function)."""
+    from frontier import _hypervolume
+
+    chex.clear_trace_counter()
+    counted = chex.assert_max_traces(_hypervolume._evaluate, n=1)
+    monkeypatch.setattr(
+        _hypervolume, "_run", jax.jit(counted, static_argnames=_hypervolume._RUN_STATIC)
+    )
+    rng = np.random.default_rng(1)
+    ref = np.ones(3, np.float32)
+    x = jnp.asarray(oracle.hv_set(rng, 16, 3, "ties"), jnp.float32)
+    frontier.hypervolume(x, ref)
+    got = frontier.hypervolume(x + 0.01, ref)
+    small = frontier.hypervolume(x[:13] * 0.5, ref)
+    assert float(got) == pytest.approx(oracle.hypervolume(np.asarray(x) + 0.01, ref), rel=1e-6)
+    assert float(small) == pytest.approx(oracle.hypervolume(np.asarray(x[:13]) * 0.5, ref))
+    with pytest.raises(AssertionError, match="traced > 1 times"):
+        frontier.hypervolume(jnp.concatenate([x, x]), ref)  # 32 rows: a second trace
 
 
 def test_vmap_equals_loop():
     rng = np.random.default_rng(2)
-    xs = jnp.asarray(np.stack([random_set(rng, 20, 3, "uniform") for _ in range(4)]),
+    xs = jnp.asarray(np.stack([oracle.hv_set(rng, 20, 3, "uniform") for _ in range(4)]),
                      jnp.float32)
     ref = jnp.ones(3, jnp.float32)
     batched = jax.vmap(lambda p: K.hv3(p, ref))(xs)
@@ -322,7 +274,7 @@ def test_vmap_equals_loop():
 
 def test_sort_key_is_order_preserving():
     v = np.array([-np.inf, -3.5, -1e-30, -0.0, 0.0, 1e-30, 2.0, np.inf], np.float32)
-    k = np.asarray(K.sort_key(jnp.asarray(v)))
+    k = np.asarray(P.sort_key(jnp.asarray(v)))
     assert np.all(np.diff(k) >= 0) and k[3] == k[4]
     assert np.all(np.diff(np.delete(k, 3)) > 0)
 
@@ -330,7 +282,7 @@ def test_sort_key_is_order_preserving():
 # ----------------------------------------------------------------------------- errors
 
 
-def test_errors():
+def test_invalid_inputs_raise_errors_naming_the_argument():
     x = jnp.ones((3, 4), jnp.float32) * 0.5
     with pytest.raises(ValueError, match="hv_approx"):
         frontier.hypervolume(x, np.ones(4))
@@ -355,30 +307,33 @@ def test_errors():
 # ------------------------------------------------------------------- large sets: pre-filter
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", [*KINDS, "curve"])
 def test_hv3_prefilter_paths_match_moocore(kind):
-    """n > PREFILTER_MIN: pivots drop rows, the sweep runs on n // 16 slots or on all rows."""
+    """n > PREFILTER_MIN: pivots drop rows, the sweep runs on slot_size(n) slots or on all
+    rows."""
     rng = np.random.default_rng(21 + len(kind))
     for n in (K.PREFILTER_MIN + 1, 1000, 3000):
         if kind == "curve":  # thin noisy curve, rounded: ties, duplicates, many survivors
-            t = rng.random(n)
-            x = np.stack([t, 1 - t, (t - 0.5) ** 2], 1) + 0.02 * rng.standard_normal((n, 3))
-            x = np.round(x, 2)
+            x = oracle.noisy_curve(rng, n, noise=0.02)
         else:
-            x = random_set(rng, n, 3, kind)
+            x = oracle.hv_set(rng, n, 3, kind)
         x = x.astype(np.float32)
         for ref in (np.ones(3), np.array([1.1, 0.9, 1.2])):
             got = float(K.hv3(jnp.asarray(x), jnp.asarray(ref, jnp.float32)))
-            assert got == pytest.approx(moo_hv(x, ref.astype(np.float32)), rel=2e-6, abs=1e-7)
+            want = oracle.moocore_hypervolume(x, ref.astype(np.float32))
+            assert got == pytest.approx(want, rel=2e-6, abs=1e-7)
 
 
 def test_hv3_prefilter_keeps_one_copy_of_duplicated_pivots():
     # every row is a copy of one of three points: pivots remove each other's copies only
     base = np.array([[0.1, 0.5, 0.5], [0.5, 0.1, 0.5], [0.5, 0.5, 0.1]], np.float32)
     x = base[np.random.default_rng(0).integers(0, 3, 600)]
-    assert float(K.hv3(jnp.asarray(x), jnp.ones(3))) == pytest.approx(moo_hv(base, np.ones(3)))
+    want = oracle.moocore_hypervolume(base, np.ones(3))
+    assert float(K.hv3(jnp.asarray(x), jnp.ones(3))) == pytest.approx(want)
 
 
+@pytest.mark.slow
 def test_hvc3_large_matches_moocore_including_rows_only_one_point_covers():
     rng = np.random.default_rng(5)
     for n in (300, 1200):

@@ -1,5 +1,6 @@
 """Knee scores against NumPy oracles (incl. the reference code's loops) and soft-knee limits."""
 
+import _oracles as oracle
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,92 +13,6 @@ from frontier.kernels import knee as K
 METHODS = ("utopia", "chord", "curvature", "paper")
 
 
-# ----------------------------------------------------------------------------- oracles
-
-
-def minmax_np(q):
-    lo, hi = q.min(0), q.max(0)
-    span = np.where(hi > lo, hi - lo, 1.0)
-    return (q - lo) / span
-
-
-def chord_np(q):
-    a, b = q[0], q[-1]
-    v = b - a
-    out = np.full(len(q), -np.inf)
-    for i in range(1, len(q) - 1):
-        w = q[i] - a
-        perp = w - (w @ v) / (v @ v) * v if v @ v > 0 else w
-        out[i] = np.linalg.norm(perp)
-    return out
-
-
-def curvature_np(q, t):
-    """Exact derivatives of the per-coordinate parabola through three neighbours."""
-    out = np.full(len(q), -np.inf)
-    for i in range(1, len(q) - 1):
-        ts = t[i - 1 : i + 2]
-        d1, d2 = [], []
-        for j in range(q.shape[1]):
-            c = np.polyfit(ts - t[i], q[i - 1 : i + 2, j], 2)
-            d1.append(c[1])
-            d2.append(2 * c[0])
-        d1, d2 = np.array(d1), np.array(d2)
-        s1 = d1 @ d1
-        area = np.sqrt(max(s1 * (d2 @ d2) - (d1 @ d2) ** 2, 0.0))
-        out[i] = area / s1**1.5 if s1 > 0 else 0.0
-    return out
-
-
-def reference_knee_curvature(P):
-    """``find_knee_point_curvature`` of the reference code, on the normalised points ``P``."""
-    max_curvature, best_idx = -1, 0
-    for i in range(1, len(P) - 1):
-        p_prev, p_curr, p_next = P[i - 1], P[i], P[i + 1]
-        dp = (p_next - p_prev) / 2
-        ddp = p_next - 2 * p_curr + p_prev
-        cross_magnitude = abs(dp[0] * ddp[1] - dp[1] * ddp[0])
-        norm_dp = np.linalg.norm(dp)
-        if norm_dp > 1e-10:
-            curvature = cross_magnitude / (norm_dp**3)
-            if curvature > max_curvature:
-                max_curvature, best_idx = curvature, i
-    return best_idx
-
-
-def reference_knee_chord(P):
-    """``find_knee_point`` (perpendicular distance) of the reference code."""
-    start, end = P[0], P[-1]
-    v = end - start
-    vn = np.linalg.norm(v)
-    if vn == 0:
-        return len(P) // 2
-    v_unit = v / vn
-    max_d, max_i = -1, 0
-    for i in range(1, len(P) - 1):
-        w = P[i] - start
-        d = np.linalg.norm(w - np.dot(w, v_unit) * v_unit)
-        if d > max_d:
-            max_d, max_i = d, i
-    return max_i
-
-
-def paper_front(rng, n=20, noise=0.0):
-    """A (C, T, A) front along k: C and T linear in k, A concave and saturating."""
-    k = np.arange(1, n + 1, dtype=np.float64) * 4
-    c = 0.003 * k * (1 + noise * rng.normal(size=n))
-    t = 0.4 * k * (1 + noise * rng.normal(size=n))
-    a = 0.99 - 0.2 * np.exp(-k / 15) + noise * 0.001 * rng.normal(size=n)
-    return np.stack([c, t, a], axis=1), k
-
-
-def random_curve(rng, n, m):
-    t = np.cumsum(rng.uniform(0.2, 2.0, n))
-    q = np.stack([np.cumsum(rng.uniform(0, 1, n)) for _ in range(m)], 1)
-    q[:, 0] = -q[:, 0]  # a trade-off: first objective improves as the others worsen
-    return q, t
-
-
 # ----------------------------------------------------------------------------- scores
 
 
@@ -105,12 +20,12 @@ def random_curve(rng, n, m):
 def test_scores_match_numpy(m):
     rng = np.random.default_rng(m)
     for n in (3, 4, 11, 40):
-        q, t = random_curve(rng, n, m)
-        qn = minmax_np(q)
-        np.testing.assert_allclose(frontier.knee(q.astype(np.float32)).score, chord_np(qn),
-                                   rtol=1e-5, atol=1e-6)
+        q, t = oracle.random_curve(rng, n, m)
+        qn = oracle.minmax(q)
+        chord = frontier.knee(q.astype(np.float32)).score
+        np.testing.assert_allclose(chord, oracle.chord_scores(qn), rtol=1e-5, atol=1e-6)
         got = frontier.knee(q.astype(np.float32), method="curvature", t=t.astype(np.float32))
-        np.testing.assert_allclose(got.score, curvature_np(qn, t), rtol=2e-3, atol=1e-5)
+        np.testing.assert_allclose(got.score, oracle.curvature_scores(qn, t), rtol=2e-3, atol=1e-5)
         util = frontier.knee(q.astype(np.float32), method="utopia").score
         np.testing.assert_allclose(util, -np.linalg.norm(qn, axis=1), rtol=1e-5, atol=1e-6)
 
@@ -126,7 +41,7 @@ def test_curvature_is_exact_on_a_parabola_with_uneven_spacing():
 
 def test_curvature_invariant_to_affine_reparametrisation():
     rng = np.random.default_rng(0)
-    q, t = random_curve(rng, 15, 3)
+    q, t = oracle.random_curve(rng, 15, 3)
     a = K.curvature_score(jnp.asarray(q), jnp.asarray(t))
     b = K.curvature_score(jnp.asarray(q), jnp.asarray(3.0 * t + 7.0))
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4)
@@ -135,19 +50,19 @@ def test_curvature_invariant_to_affine_reparametrisation():
 def test_paper_rule_matches_reference_code():
     rng = np.random.default_rng(1)
     for trial in range(20):
-        pts, _ = paper_front(rng, n=(3, 4, 9, 24)[trial % 4], noise=0.02)
+        pts, _ = oracle.paper_front(rng, n=(3, 4, 9, 24)[trial % 4], noise=0.02)
         scaled = pts / np.array([0.5, 60.0, 1.0])  # the reference's (C/C_max, T/T_max, A)
         got = frontier.knee(pts, method="paper", normalise=[0.5, 60.0, 1.0],
                             maximise=[False, False, True])
-        assert int(got.index) == reference_knee_curvature(scaled), trial
+        assert int(got.index) == oracle.reference_knee_curvature(scaled), trial
         got = frontier.knee(pts, normalise=[0.5, 60.0, 1.0], maximise=[False, False, True])
-        assert int(got.index) == reference_knee_chord(scaled), trial
+        assert int(got.index) == oracle.reference_knee_chord(scaled), trial
 
 
 def test_paper_rule_is_degenerate_when_cost_and_time_are_linear():
-    # SPEC section 3 item 1: C, T linear in k -> the 2-D cross product vanishes
+    # the paper's model: C, T linear in k -> the 2-D cross product vanishes
     rng = np.random.default_rng(0)
-    pts, k = paper_front(rng)
+    pts, k = oracle.paper_front(rng)
     score = np.asarray(frontier.knee(pts, method="paper", normalise=None).score)
     assert np.nanmax(score[1:-1]) < 1e-6
     # the full-curve rule sees the accuracy bend instead
@@ -158,7 +73,7 @@ def test_paper_rule_is_degenerate_when_cost_and_time_are_linear():
 
 def test_utopia_with_paper_normalisation():
     rng = np.random.default_rng(2)
-    pts, _ = paper_front(rng, noise=0.01)
+    pts, _ = oracle.paper_front(rng, noise=0.01)
     c_max, t_max = 0.5, 60.0
     got = frontier.knee(pts, method="utopia", normalise=[c_max, t_max, 1.0],
                         utopia=[0.0, 0.0, 1.0], maximise=[False, False, True])
@@ -170,7 +85,7 @@ def test_utopia_with_paper_normalisation():
 
 def test_maximise_and_raw_normalisation():
     rng = np.random.default_rng(3)
-    q, _ = random_curve(rng, 12, 3)
+    q, _ = oracle.random_curve(rng, 12, 3)
     flipped = q * np.array([1.0, 1.0, -1.0])
     for method in ("chord", "curvature", "utopia"):
         a = frontier.knee(q, method=method)
@@ -178,7 +93,7 @@ def test_maximise_and_raw_normalisation():
         assert int(a.index) == int(b.index)
         np.testing.assert_allclose(np.asarray(a.score), np.asarray(b.score), rtol=1e-5)
     raw = frontier.knee(q, normalise=None).score
-    np.testing.assert_allclose(np.asarray(raw), chord_np(q), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(raw), oracle.chord_scores(q), rtol=1e-5, atol=1e-6)
 
 
 def test_degenerate_fronts_have_finite_scores():
@@ -200,7 +115,7 @@ def test_degenerate_fronts_have_finite_scores():
 @pytest.mark.parametrize("method", METHODS)
 def test_soft_knee_converges_to_hard_knee(method):
     rng = np.random.default_rng(4)
-    pts, k = paper_front(rng, noise=0.05)
+    pts, k = oracle.paper_front(rng, noise=0.05)
     kw = dict(method=method, maximise=[False, False, True])
     if method == "curvature":
         kw["t"] = k
@@ -222,7 +137,7 @@ def test_soft_knee_converges_to_hard_knee(method):
 def test_soft_knee_gradients_float64(method):
     with jax.enable_x64(True):
         rng = np.random.default_rng(5)
-        pts, k = paper_front(rng, n=9, noise=0.05)
+        pts, k = oracle.paper_front(rng, n=9, noise=0.05)
         pts = jnp.asarray(pts)
         tt = jnp.asarray(k) if method == "curvature" else None
         target = jnp.asarray(np.random.default_rng(0).normal(size=pts.shape))
@@ -250,9 +165,9 @@ def test_soft_knee_gradients_finite_on_degenerate_input():
 # ----------------------------------------------------------------------------- transforms, dtypes
 
 
-def test_jit_equals_eager_and_dtypes():
+def test_jit_equals_eager_and_output_dtypes_follow_input():
     rng = np.random.default_rng(6)
-    q, t = random_curve(rng, 10, 3)
+    q, t = oracle.random_curve(rng, 10, 3)
     x = jnp.asarray(q, jnp.float32)
     for method in METHODS:
         eager = frontier.knee(x, method=method)
@@ -268,7 +183,7 @@ def test_jit_equals_eager_and_dtypes():
         assert frontier.soft_knee(x64, temperature=0.1).dtype == jnp.float64
 
 
-def test_errors():
+def test_invalid_inputs_raise_errors_naming_the_argument():
     x = np.random.default_rng(0).random((5, 3))
     with pytest.raises(ValueError, match="unknown knee method"):
         frontier.knee(x, method="elbow")

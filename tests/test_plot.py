@@ -8,7 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
@@ -178,21 +177,17 @@ def test_nan_estimates(study):
     plot.cross_model_front(bad)
 
 
-def _stack_budgets(a, b):
-    """The study of the budget grid ``[a.budget, b.budget]`` (same models, key and trials)."""
-    def stack(x, y):
-        return np.stack([np.asarray(x), np.asarray(y)])
-
-    return a._replace(
-        budget=frontier.Budget(*map(stack, a.budget, b.budget)),
-        feasible=stack(a.feasible, b.feasible), pareto=stack(a.pareto, b.pareto),
-        violation=stack(a.violation, b.violation),
-        points=jax.tree.map(stack, a.points, b.points),
-        cross=jax.tree.map(stack, a.cross, b.cross))
+def _budget_grid_study():
+    """The study of the budget grid ``[(0.5, 60, 0.88), (0.5, 1, 0.88)]``: the budgets of the
+    ``study`` and ``infeasible`` fixtures, in one call (same models, key and trials)."""
+    cat = frontier.catalog()
+    budget = frontier.Budget(np.array([0.5, 0.5]), np.array([60.0, 1.0]), np.array([0.88, 0.88]))
+    return frontier.optimize({k: cat[k] for k in KEYS}, budget=budget, k_max=32, key=0,
+                             num_trials=200)
 
 
 def test_budget_grid_index(study, infeasible):
-    grid = _stack_budgets(study, infeasible)
+    grid = _budget_grid_study()
     assert grid.feasible.shape == (2, 2, 8)
     for j, single in enumerate((study, infeasible)):
         for name in PER_MODEL:
@@ -264,7 +259,7 @@ def _sensitivity():
     n_in, n_out = len(frontier.INPUTS), len(frontier.OUTPUTS)
     el = np.linspace(-1.0, 1.2, n_out * n_in).reshape(n_out, n_in)
     return frontier.Sensitivity(
-        rule="knee", temperature=0.01, models=("gpt5",), inputs=frontier.INPUTS,
+        rule="knee_chord", temperature=0.01, models=("gpt5",), inputs=frontier.INPUTS,
         outputs=frontier.OUTPUTS, value=np.asarray([16.0, 0.3, 40.0, 0.97]),
         value_se=np.full(n_out, 0.01), grad=el, grad_se=0.1 * abs(el), elasticity=el,
         elasticity_se=0.1 * abs(el), hard_k=np.asarray(16))

@@ -1,6 +1,7 @@
 """frontier: Monte Carlo and Pareto analysis of inference scaling on JAX."""
 
 from . import aggregation
+from ._compare import Comparison, Shift, compare
 from ._dominance import (
     crowding_distance,
     filter_dominated,
@@ -11,10 +12,12 @@ from ._dominance import (
     pareto_rank_batch,
 )
 from ._engine import Choice, Constraint, choose, parse_slo
+from ._explore import Explorer, ExplorerState, explore
 from ._hypervolume import HVEstimate, hv_approx, hv_contributions, hypervolume
 from ._knee import Knee, KneeMethod, knee, soft_knee
 from ._latency import Latency
 from ._models import Model, ModelFileError, catalog, load_models
+from ._reselect import reselect
 from ._sampling import (
     EXTRA_OBJECTIVES,
     QUANTILE_LEVELS,
@@ -37,7 +40,7 @@ from ._study import (
     budget_grid,
     optimize,
 )
-from ._sweeps import Sweep, read_sweep
+from ._sweeps import Selection, Sweep, read_sweep
 from ._table import Objective, Table
 from ._usermodel import UserModel
 
@@ -55,7 +58,7 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Choice", "Constraint", "Objective", "Table", "choose", "parse_slo",
     # the paper's study
     "Budget", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study", "budget_grid",
-    "optimize",
+    "optimize", "reselect",
     # dominance
     "crowding_distance", "filter_dominated", "is_nondominated", "is_nondominated_batch",
     "pareto_probability", "pareto_rank", "pareto_rank_batch",
@@ -64,6 +67,8 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Knee", "KneeMethod", "knee", "soft_knee",
     # sensitivity
     "INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select",
-    # measured sweeps
-    "Sweep", "read_sweep",
+    # measured sweeps and frontier shifts
+    "Selection", "Sweep", "read_sweep", "Comparison", "Shift", "compare",
+    # notebooks (the `notebook` extra)
+    "Explorer", "ExplorerState", "explore",
 ]

@@ -6,13 +6,15 @@ Every function returns the text (without a trailing newline); the command prints
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._models import Model
 from ._rules import DEFAULT_RULES, rule_info
 
-__all__ = ["format_budget", "format_models", "format_sensitivity", "format_study"]
+__all__ = ["format_budget", "format_compare", "format_models", "format_sensitivity",
+           "format_study", "format_sweep"]
 
 _W = 20  # width of the rule column
 
@@ -145,3 +147,136 @@ def format_sensitivity(rec: Mapping[str, Any], elapsed: float,
 
 def _g(v: float | None, fmt: str) -> str:
     return "nan" if v is None else f"{v:{fmt}}"
+
+
+# ----------------------------------------------------------------------------- sweeps
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, float):
+        return f"{int(v)}" if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+    return str(v)
+
+
+def _table(rows: Sequence[Mapping[str, Any]], cols: Sequence[str], indent: str = "  ") -> list[str]:
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    width = [max([len(c)] + [len(row[j]) for row in cells]) for j, c in enumerate(cols)]
+    out = [indent + "  ".join(f"{c:>{w}s}" for c, w in zip(cols, width, strict=True))]
+    out += [indent + "  ".join(f"{v:>{w}s}" for v, w in zip(row, width, strict=True))
+            for row in cells]
+    return out
+
+
+_MAX_KNOBS = 5  # knob columns of the front table; sweep.csv has them all
+
+
+def _shown(rows: Sequence[Mapping[str, Any]], rec: Mapping[str, Any]) -> list[str]:
+    """Columns of the front table: the knobs that vary (label first), then the objectives'
+    and SLO terms' columns."""
+    cols = list(rec.get("shown_knobs") or [])
+    if rec.get("group_by") and rec["group_by"] not in cols:
+        cols.insert(0, rec["group_by"])
+    cols = cols[:_MAX_KNOBS] or ["config"]
+    if rec["by"] == "run":
+        cols.append("repeat")
+    metric = [o["column"] for o in rec["objectives"]]
+    extra = [c for c in (rows[0] if rows else {}) if c not in cols and c not in metric
+             and c not in ("config", "n_runs", "source", "source_row", "repeat", "feasible",
+                           "selected", "label", "group", *rec["knobs"])]
+    return cols + metric + extra
+
+
+def format_sweep(rec: Mapping[str, Any], elapsed: float, max_rows: int = 40) -> str:
+    """The printout of ``frontier sweep``, from :func:`frontier._records.sweep_record`: what
+    was read, the objectives and SLO, the front (at most ``max_rows`` rows) and the
+    selection's one-line explanation."""
+    inp = rec["inputs"]
+    labels = inp.get("labels") or []
+    lab = f", {len(labels)} labels ({', '.join(labels)})" if labels else ""
+    rep = " (repeats averaged per config)" if rec["repeats"] and rec["by"] == "config" else ""
+    lines = [f"frontier: sweep of {rec['runs']} runs, {rec['configs']} configs{rep}{lab}; "
+             f"format {', '.join(rec['formats'])}; {len(rec['dropped'])} dropped "
+             f"({elapsed:.1f} s)"]
+    for d in rec["dropped"][:5]:
+        row = "" if d["source_row"] is None else f" row {d['source_row']}"
+        lines.append(f"  dropped {d['source']}{row}: {d['reason']}")
+    if len(rec["dropped"]) > 5:
+        lines.append(f"  ... {len(rec['dropped']) - 5} more (see sweep.json)")
+    objs = ", ".join(f"{o['column']} ({o['sense']}, {o['unit']})" for o in rec["objectives"])
+    lines.append(f"objectives: {objs}")
+    lines.append(f"SLO: {rec['slo'] or 'none'}; rule: {rec['rule_text']}"
+                 + (f"; per {rec['group_by']}" if rec["group_by"] else ""))
+    front = rec["front"]
+    lines += ["", f"front: {len(front)} {'configs' if rec['by'] == 'config' else 'runs'}"
+              + (f" (per {rec['group_by']})" if rec["group_by"] else "")]
+    if front:
+        first = rec["objectives"][0]["column"]
+        group = rec.get("group_by")
+        front = sorted(front, key=lambda r: (
+            _cell(r.get(group)) if group else "",
+            math.inf if r.get(first) is None else r[first]))
+        cols = _shown(front, rec)
+        flags = [{**r, "feasible": r["feasible"], "chosen": "*" if r["selected"] else ""}
+                 for r in front[:max_rows]]
+        extra = (["feasible"] if rec["slo"] else []) + ["chosen"]
+        lines += _table(flags, cols + extra)
+        if len(front) > max_rows:
+            lines.append(f"  ... {len(front) - max_rows} more (see sweep.csv)")
+    lines += ["", f"selection: {rec['explanation']}"]
+    return "\n".join(lines)
+
+
+def _knob_text(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> str:
+    keys = [k for k in rows[0] if k not in names] if rows else []
+    vary = [k for k in keys if len({_cell(r[k]) for r in rows}) > 1] or keys[:1]
+    if len(vary) == 1:
+        return f"{vary[0]} " + ", ".join(_cell(r[vary[0]]) for r in rows)
+    return "; ".join(", ".join(f"{k}={_cell(r[k])}" for k in vary) for r in rows)
+
+
+def format_compare(rec: Mapping[str, Any], elapsed: float) -> str:
+    """The printout of ``frontier compare``, from :func:`frontier._records.compare_record`:
+    the hypervolumes in their common normalisation and the gain, the rows each side
+    dominates, and the matched-SLO shift."""
+    la, lb = rec["labels"]
+    names = [o["name"] for o in rec["objectives"]]
+    a, b = rec["a"], rec["b"]
+    lines = [f"frontier: compare {la} ({a['rows']} rows, {a['front_size']} on the front) with "
+             f"{lb} ({b['rows']} rows, {b['front_size']} on the front) ({elapsed:.1f} s)"]
+    shown = {o["name"]: o["column"] for o in rec["objectives"]}
+    lines.append("objectives: " + ", ".join(f"{o['column']} ({o['sense']}, {o['unit']})"
+                                            for o in rec["objectives"]))
+    norm = rec["normalisation"]
+    lines.append("normalisation: ideal " + ", ".join(f"{shown[n]}={_cell(norm['ideal'][n])}"
+                                                      for n in names)
+                 + "; nadir " + ", ".join(f"{shown[n]}={_cell(norm['nadir'][n])}"
+                                          for n in names)
+                 + f"; reference {norm['ref_normalised']:g} (normalised)")
+    rel = "" if rec["gain_rel"] is None else f" ({100 * rec['gain_rel']:+.1f}%)"
+    lines.append(f"hypervolume: {la} {rec['hv_a']:.4f}, {lb} {rec['hv_b']:.4f}, gain "
+                 f"{rec['gain']:+.4f}{rel}")
+    for (x, y, side) in ((la, lb, a), (lb, la, b)):
+        rows = side["dominated_rows"]
+        what = f" ({_knob_text(rows, names)})" if rows else ""
+        lines.append(f"{x} rows dominated by {y}: {side['dominated']}{what}")
+    sh = rec["shift"]
+    if sh is not None:
+        at = f" at {sh['slo']}" if sh["slo"] else ""
+
+        def val(v, kn, explain):
+            if v is None:
+                return f"none ({explain})"
+            where = ", ".join(f"{k}={_cell(x)}" for k, x in (kn or {}).items())
+            return f"{v:.4g} {sh['unit']}" + (f" ({where})" if where else "")
+
+        before = val(sh["a_value"], sh["a_knobs"], sh["a_explain"])
+        after = val(sh["b_value"], sh["b_knobs"], sh["b_explain"])
+        line = f"best {sh['target']}{at}: {la} {before} -> {lb} {after}"
+        if sh["delta"] is not None:
+            ratio = "" if sh["ratio"] is None else f" ({100 * (sh['ratio'] - 1):+.1f}%)"
+            line += f": {sh['delta']:+.4g} {sh['unit']}{ratio}"
+        lines.append(line)
+    return "\n".join(lines)

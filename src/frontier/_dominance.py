@@ -1,8 +1,9 @@
 """Pareto dominance: non-dominated masks and sets, Pareto ranks and crowding distance.
 
-Public wrappers around :mod:`frontier.kernels.dominance`: they validate ``points``, flip the
-maximised objectives, pick a ``method``, pad ``n`` to a size bucket (so calls with nearby
-sizes reuse one compiled kernel) and call a jitted kernel.
+Public wrappers around the dominance kernels (:mod:`frontier.kernels`): they validate
+``points`` (:mod:`frontier._validation`), resolve ``method`` (:mod:`frontier._methods`), pad
+``n`` to a size bucket (so calls with nearby sizes reuse one compiled kernel), flip the
+maximised objectives and call a jitted kernel.
 
 Conventions shared by every function here (the names follow moocore):
 
@@ -23,10 +24,9 @@ Conventions shared by every function here (the names follow moocore):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -37,8 +37,25 @@ from jax.typing import ArrayLike
 if TYPE_CHECKING:  # shape annotations only; jaxtyping is not a runtime dependency
     from jaxtyping import Array, Bool, Float, Int
 
-from ._validation import as_points, maximise_mask, minimised
-from .kernels import dominance as _k
+from ._docs import docstring
+from ._methods import (
+    BATCH_DENSE_MAX,
+    DEDUP_MIN,
+    DENSE_MAX_ACCEL,
+    DENSE_MAX_CPU,
+    RANK_DENSE_MAX_2D,
+    RANK_SORTED_MAX,
+    DominanceMethod,
+    batch_method,
+    check_dominance_method,
+    nondominated_method,
+    padded_size,
+    rank_method,
+)
+from ._validation import as_flag, as_points, concrete, maximise_mask, minimised
+from .kernels import crowding, dedup, dense, sweep
+from .kernels import filter as pivot_filter
+from .kernels._primitives import DUPLICATE_SAMPLE
 
 __all__ = [
     "crowding_distance",
@@ -50,153 +67,49 @@ __all__ = [
     "pareto_rank_batch",
 ]
 
-Method = Literal["auto", "dense", "blocked", "sweep", "filter"]
-_METHODS = ("auto", "dense", "blocked", "sweep", "filter")
+#: Values quoted in the docstrings (filled by :func:`frontier._docs.docstring`).
+_QUOTED = dict(
+    batch_dense_max=BATCH_DENSE_MAX,
+    dedup_min=DEDUP_MIN,
+    dense_max_accel=DENSE_MAX_ACCEL,
+    dense_max_cpu=DENSE_MAX_CPU,
+    duplicate_sample=DUPLICATE_SAMPLE,
+    rank_dense_max_2d=RANK_DENSE_MAX_2D,
+    rank_sorted_max=RANK_SORTED_MAX,
+)
 
-# Sizes up to which the O(n^2) dense kernel beats the others ("auto"), per backend.
-_DENSE_MAX = {"cpu": 256}
-_DENSE_MAX_ACCEL = 4096
-# CPU, m >= 4: ranks by the sum-sorted peel ("sorted", internal) up to this size, then by the
-# filter (measured crossover).
-_RANK_SWEEP_MAX = 32768
-# CPU ranks from this size on go through the duplicate test of pareto_rank_dedup.
-_DEDUP_MIN = 4096
-# Batched calls: per-set size up to which "auto" vmaps the dense kernel.
-_BATCH_DENSE_MAX = 1024
-
-_DOC = {
-    "points": """points : array_like, shape (n, m)
-        One row per point, one column per objective, floating dtype (integer input raises
-        ``TypeError``; convert explicitly). Minimised unless ``maximise`` says otherwise.""",
-    "points_batch": """points : array_like, shape (..., n, m)
-        Any number of leading batch axes (e.g. one set per Monte Carlo replicate), each
-        holding ``n`` points with ``m`` objectives, floating dtype.""",
-    "maximise": """maximise : bool or sequence of bool, default False
-        Objectives to maximise: one flag for all, or one per objective.""",
-    "keep_weakly": """keep_weakly : bool, default False
-        Keep every copy of identical non-dominated points. By default only the first copy
-        in input order is kept, as in ``moocore.is_nondominated``.""",
-    "method": """method : {"auto", "dense", "blocked", "sweep", "filter"}, default "auto"
-        Algorithm; all give identical results. ``"dense"``: all pairs at once, ``O(n^2)``
-        memory, best for small ``n``. ``"blocked"``: all pairs in tiles, ``O(n^2 m)`` time,
-        ``O(n)`` memory, no data-dependent control flow (GPU). ``"sweep"``: lexicographic
-        sort and running minimum, ``O(n log n)``, ``m <= 2`` only (:func:`pareto_rank`:
-        also ``m == 3``, one sweep over per-front staircases). ``"filter"``: cheap
-        ``O(n)`` elimination rounds (pivot points and a grid of prefix minima), then an exact
-        blocked pivot sweep over the survivors; the fastest on CPU for large ``n``.
-        ``"auto"`` picks from the backend, ``n`` and ``m`` (outside ``jit``).""",
+_ND_KERNELS = {
+    "dense": dense.nondominated_dense,
+    "blocked": dense.nondominated_blocked,
+    "sweep": sweep.nondominated_sweep,
+    "filter": pivot_filter.nondominated_filter,
 }
-
-
-def _doc(fn: Callable) -> Callable:
-    fn.__doc__ = fn.__doc__.format(**{k: v.strip() for k, v in _DOC.items()})
-    return fn
+_RANK_KERNELS = {
+    "dense": dense.pareto_rank_dense,
+    "blocked": dense.pareto_rank_blocked,
+    "sweep": sweep.pareto_rank_sweep,
+    "sorted": sweep.pareto_rank_sweep,  # internal: the m >= 4 path of the sweep kernel
+    "sweep3": sweep.pareto_rank_sweep3,  # internal: "sweep" for m == 3
+    "filter": pivot_filter.pareto_rank_filter,
+}
 
 
 # --------------------------------------------------------------------------------------------
 # plumbing
 # --------------------------------------------------------------------------------------------
-def _bucket(n: int) -> int:
-    """Smallest size ``>= n`` on a grid of eight sizes per octave (multiples of 16)."""
-    if n <= 16:
-        return 16
-    k = math.ceil(8 * math.log2(n))
-    size = 16 * math.ceil(2.0 ** (k / 8) / 16)
-    while size < n:  # guard float rounding
-        k += 1
-        size = 16 * math.ceil(2.0 ** (k / 8) / 16)
-    return size
-
-
-def _check_method(method: Any, m: int, *, sweep_max_m: int = 2) -> str:
-    if method not in _METHODS:
-        raise ValueError(f"`method` must be one of {_METHODS}, got {method!r}")
-    if method == "sweep" and m > sweep_max_m:
-        raise ValueError(
-            f"method='sweep' needs m <= {sweep_max_m} objectives, got points with m={m}"
-        )
-    return method
-
-
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"`{name}` must be a bool, got {value!r}")
-    return bool(value)
-
-
-def _accel() -> bool:
-    return jax.default_backend() != "cpu"
-
-
-def _nd_method(method: str, n: int, m: int) -> str:
-    if method != "auto":
-        return method
-    if _accel():
-        if n <= _DENSE_MAX_ACCEL:
-            return "dense"
-        return "sweep" if m <= 2 else "blocked"
-    return "dense" if n <= _DENSE_MAX["cpu"] else "filter"
-
-
-def _rank_method(method: str, n: int, m: int) -> str:
-    if method == "sweep" and m == 3:
-        return "sweep3"
-    if method != "auto":
-        return method
-    if m <= 2:
-        name = "dense" if n <= 128 else "sweep"
-    elif _accel():
-        return "dense" if n <= _DENSE_MAX_ACCEL else "blocked"
-    elif n <= _DENSE_MAX["cpu"]:
-        return "dense"
-    elif m == 3:
-        name = "sweep3"
-    else:
-        name = "sorted" if n <= _RANK_SWEEP_MAX else "filter"
-    # CPU: rank the distinct rows only when a sample shows many repeats (kernel-side test)
-    return f"dedup:{name}" if n >= _DEDUP_MIN and not _accel() else name
-
-
-def _batch_method(method: str, n: int, m: int, rank: bool) -> str:
-    if method != "auto":
-        return "sweep3" if rank and method == "sweep" and m == 3 else method
-    if n <= _BATCH_DENSE_MAX:
-        return "dense"
-    if rank:  # lax.cond under vmap runs both branches: no deduplication in batches
-        return _rank_method(method, n, m).removeprefix("dedup:")
-    return _nd_method(method, n, m)
-
-
-_ND_KERNELS = {
-    "dense": _k.nondominated_dense,
-    "blocked": _k.nondominated_blocked,
-    "sweep": _k.nondominated_sweep,
-    "filter": _k.nondominated_filter,
-}
-_RANK_KERNELS = {
-    "dense": _k.pareto_rank_dense,
-    "blocked": _k.pareto_rank_blocked,
-    "sweep": _k.pareto_rank_sweep,
-    "sorted": _k.pareto_rank_sweep,  # internal: the m >= 4 path of the sweep kernel
-    "sweep3": _k.pareto_rank_sweep3,  # internal: "sweep" for m == 3
-    "filter": _k.pareto_rank_filter,
-}
-
-
 @partial(jax.jit, static_argnames=("size",))
 def _pad_rows(x, *, size):
     pad = [(0, 0)] * (x.ndim - 2) + [(0, size - x.shape[-2]), (0, 0)]
     return jnp.pad(x, pad, constant_values=jnp.nan)
 
 
-@partial(jax.jit, static_argnames=("flip", "kind", "method", "batched"))
-def _kernel(x, keep_weakly, *, flip, kind, method, batched):
+def _apply_kernel(x, keep_weakly, *, flip, kind, method, batched):
     """Flip the maximised objectives and run a kernel (on every set when ``batched``)."""
-    x = minimised(x, np.asarray(flip, dtype=bool))
+    x = minimised(x, flip)
     if kind == "nd":
         fn = partial(_ND_KERNELS[method], keep_weakly=keep_weakly)
     elif method.startswith("dedup:"):
-        fn = partial(_k.pareto_rank_dedup, inner=_RANK_KERNELS[method.removeprefix("dedup:")])
+        fn = partial(dedup.pareto_rank_dedup, inner=_RANK_KERNELS[method.removeprefix("dedup:")])
     else:
         fn = _RANK_KERNELS[method]
     if not batched:
@@ -213,6 +126,11 @@ def _kernel(x, keep_weakly, *, flip, kind, method, batched):
     return out.reshape(x.shape[:-1])
 
 
+#: Static arguments of :func:`_kernel`: one compilation per distinct value.
+_KERNEL_STATIC = ("flip", "kind", "method", "batched")
+_kernel = jax.jit(_apply_kernel, static_argnames=_KERNEL_STATIC)
+
+
 def _run(x, keep_weakly, *, flip, kind, method, batched):
     """Pad ``n`` with NaN rows to its size bucket, run the kernel, drop the padding.
 
@@ -221,7 +139,7 @@ def _run(x, keep_weakly, *, flip, kind, method, batched):
     non-dominated, dominate nothing, and get the last rank, which leaves other ranks alone.
     """
     n = x.shape[-2]
-    size = _bucket(n)
+    size = padded_size(n)
     if size > n:
         x = _pad_rows(x, size=size)
     out = _kernel(x, keep_weakly, flip=flip, kind=kind, method=method, batched=batched)
@@ -230,21 +148,36 @@ def _run(x, keep_weakly, *, flip, kind, method, batched):
 
 def _prepare(points, maximise, *, batched: bool):
     x = as_points(points, batched=batched)
-    flip = tuple(bool(v) for v in maximise_mask(maximise, x.shape[-1]))
-    return x, flip
+    return x, maximise_mask(maximise, x.shape[-1])
+
+
+def _masks_or_ranks(x, flip, keep_weakly: bool, method: Any, *, kind: str, batched: bool):
+    """Masks (``kind="nd"``) or ranks (``"rank"``) of validated points: resolve ``method``,
+    handle ``n == 0``, run."""
+    n, m = x.shape[-2:]
+    method = check_dominance_method(method, m, sweep_max_m=2 if kind == "nd" else 3)
+    if batched:
+        method = batch_method(method, n, m, rank=kind == "rank")
+    elif kind == "nd":
+        method = nondominated_method(method, n, m)
+    else:
+        method = rank_method(method, n, m)
+    if n == 0:
+        return jnp.zeros(x.shape[:-1], bool if kind == "nd" else jnp.int32)
+    return _run(x, keep_weakly, flip=flip, kind=kind, method=method, batched=batched)
 
 
 # --------------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------------
-@_doc
+@docstring(**_QUOTED)
 def is_nondominated(
     points: Float[ArrayLike, "n m"],
     /,
     *,
     maximise: bool | Sequence[bool] = False,
     keep_weakly: bool = False,
-    method: Method = "auto",
+    method: DominanceMethod = "auto",
 ) -> Bool[Array, " n"]:
     """Mask of the points that no other point dominates.
 
@@ -270,13 +203,14 @@ def is_nondominated(
 
     Notes
     -----
-    The result is the same for every ``method``; see :mod:`frontier.kernels.dominance` for the
-    algorithms. On CPU, ``"auto"`` uses ``"dense"`` up to 256 points and ``"filter"`` above;
-    on accelerators ``"dense"`` up to 4096 points, then ``"sweep"`` (``m <= 2``) or
-    ``"blocked"``. ``n`` is padded internally to one of eight sizes per octave, so calls with
-    nearby ``n`` share a compiled kernel. Works inside ``jax.jit`` and ``jax.vmap`` (pass
-    options with ``functools.partial``); :func:`is_nondominated_batch` is the batched form.
-    ``m == 1`` keeps the minimum (one copy unless ``keep_weakly``).
+    The result is the same for every ``method``; see :mod:`frontier.kernels` for the
+    algorithms. On CPU, ``"auto"`` uses ``"dense"`` up to {dense_max_cpu} points and
+    ``"filter"`` above; on accelerators ``"dense"`` up to {dense_max_accel} points, then
+    ``"sweep"`` (``m <= 2``) or ``"blocked"``. ``n`` is padded internally to one of eight
+    sizes per octave, so calls with nearby ``n`` share a compiled kernel. Works inside
+    ``jax.jit`` and ``jax.vmap`` (pass options with ``functools.partial``);
+    :func:`is_nondominated_batch` is the batched form. ``m == 1`` keeps the minimum (one copy
+    unless ``keep_weakly``).
 
     Examples
     --------
@@ -290,22 +224,18 @@ def is_nondominated(
     Array([ True, False, False, False, False], dtype=bool)
     """
     x, flip = _prepare(points, maximise, batched=False)
-    kw = _check_flag(keep_weakly, "keep_weakly")
-    n, m = x.shape
-    method = _nd_method(_check_method(method, m), n, m)
-    if n == 0:
-        return jnp.zeros((0,), bool)
-    return _run(x, kw, flip=flip, kind="nd", method=method, batched=False)
+    kw = as_flag(keep_weakly, "keep_weakly")
+    return _masks_or_ranks(x, flip, kw, method, kind="nd", batched=False)
 
 
-@_doc
+@docstring
 def filter_dominated(
     points: Float[ArrayLike, "n m"],
     /,
     *,
     maximise: bool | Sequence[bool] = False,
     keep_weakly: bool = False,
-    method: Method = "auto",
+    method: DominanceMethod = "auto",
 ) -> Float[Array, "k m"]:
     """The non-dominated points themselves (rows of ``points``, in input order).
 
@@ -339,23 +269,24 @@ def filter_dominated(
            [2., 2.],
            [4., 1.]], dtype=float32)
     """
-    x, _ = _prepare(points, maximise, batched=False)
-    mask = is_nondominated(x, maximise=maximise, keep_weakly=keep_weakly, method=method)
-    if isinstance(mask, jax.core.Tracer):  # the only way to detect tracing here
+    x, flip = _prepare(points, maximise, batched=False)
+    kw = as_flag(keep_weakly, "keep_weakly")
+    mask = concrete(_masks_or_ranks(x, flip, kw, method, kind="nd", batched=False))
+    if mask is None:
         raise TypeError(
             "filter_dominated returns a data-dependent number of rows and cannot run under"
             " jax.jit/vmap; use the mask from is_nondominated inside traced code"
         )
-    return x[np.flatnonzero(np.asarray(mask))]
+    return x[np.flatnonzero(mask)]
 
 
-@_doc
+@docstring(**_QUOTED)
 def pareto_rank(
     points: Float[ArrayLike, "n m"],
     /,
     *,
     maximise: bool | Sequence[bool] = False,
-    method: Method = "auto",
+    method: DominanceMethod = "auto",
 ) -> Int[Array, " n"]:
     """Pareto rank (front index, 0 = non-dominated) of every point.
 
@@ -383,25 +314,26 @@ def pareto_rank(
 
     Notes
     -----
-    For ``m <= 2``, ``"sweep"`` (the ``"auto"`` choice above 128 points) sorts once and
-    resolves all fronts in ``O(n log n + n * 32)``. For ``m == 3``, ``"sweep"`` (``"auto"``
-    on CPU above 256 points) ranks without peeling: after one lexicographic sort, rows are
-    ranked in blocks from per-front staircases of the rows before them (a binary search over
-    the nested fronts, prefix minima in a Fenwick tree over ``f2`` bins), in
-    ``O(n log n + n (log(fronts) log(bins) + n / bins + block))`` time and
+    For ``m <= 2``, ``"sweep"`` (the ``"auto"`` choice above {rank_dense_max_2d} points) sorts
+    once and resolves all fronts in ``O(n log n + n * 32)``. For ``m == 3``, ``"sweep"``
+    (``"auto"`` on CPU above {dense_max_cpu} points) ranks without peeling: after one
+    lexicographic sort, rows are ranked in blocks from per-front staircases of the rows before
+    them (a binary search over the nested fronts, prefix minima in a Fenwick tree over ``f2``
+    bins), in ``O(n log n + n (log(fronts) log(bins) + n / bins + block))`` time and
     ``O(n + fronts * bins)`` memory; the tree holds up to 256-4096 fronts (about ``2^21``
     cells), and data with more fronts fall back to ``"filter"`` (same ranks, slower). For
     ``m >= 4`` every method peels one front at a time: ``"dense"`` keeps the ``(n, n)``
     dominance matrix (``O(n^2)`` memory), ``"blocked"`` recomputes it in tiles,
     ``"filter"`` finds each front with the elimination rounds of :func:`is_nondominated` and
     an exact pivot sweep over the rows not ranked yet; ``"auto"`` on CPU uses ``"dense"`` up
-    to 256 points, then (up to 32768 points) that pivot sweep over rows sorted once by the
-    sum of their objectives, and ``"filter"`` above. On CPU, from 4096 points ``"auto"``
-    first hashes a sample of 2048 rows: if rows repeat (rounded or discrete Monte Carlo
-    outcomes), the distinct rows are grouped (integer radix sorts of a row hash), ranked
-    once, and the ranks copied to every copy. On accelerators ``"auto"`` uses ``"dense"`` up
-    to 4096 points, then ``"sweep"`` (``m <= 2``) or ``"blocked"``. Measured numbers against
-    moocore are in the README and ``benchmarks/bench_dominance.py``. Not differentiable.
+    to {dense_max_cpu} points, then (up to {rank_sorted_max} points) that pivot sweep over rows
+    sorted once by the sum of their objectives, and ``"filter"`` above. On CPU, from
+    {dedup_min} points ``"auto"`` first hashes a sample of {duplicate_sample} rows: if rows
+    repeat (rounded or discrete Monte Carlo outcomes), the distinct rows are grouped (integer
+    radix sorts of a row hash), ranked once, and the ranks copied to every copy. On
+    accelerators ``"auto"`` uses ``"dense"`` up to {dense_max_accel} points, then ``"sweep"``
+    (``m <= 2``) or ``"blocked"``. Measured numbers against moocore are in the README and
+    ``benchmarks/bench_dominance.py``. Not differentiable.
 
     Examples
     --------
@@ -413,14 +345,10 @@ def pareto_rank(
     Array([2, 0, 1], dtype=int32)
     """
     x, flip = _prepare(points, maximise, batched=False)
-    n, m = x.shape
-    method = _rank_method(_check_method(method, m, sweep_max_m=3), n, m)
-    if n == 0:
-        return jnp.zeros((0,), jnp.int32)
-    return _run(x, False, flip=flip, kind="rank", method=method, batched=False)
+    return _masks_or_ranks(x, flip, False, method, kind="rank", batched=False)
 
 
-@_doc
+@docstring
 def crowding_distance(
     points: Float[ArrayLike, "n m"],
     /,
@@ -475,15 +403,15 @@ def crowding_distance(
     Array([ inf, 1.25, 1.25,  inf], dtype=float32)
     """
     x, flip = _prepare(points, maximise, batched=False)
-    per_front = _check_flag(per_front, "per_front")
+    per_front = as_flag(per_front, "per_front")
     n = x.shape[0]
     if n == 0:
         return jnp.zeros((0,), x.dtype)
     if per_front:
-        group = pareto_rank(x, maximise=maximise)
+        group = _masks_or_ranks(x, flip, False, "auto", kind="rank", batched=False)
     else:
         group = jnp.zeros((n,), jnp.int32)
-    size = _bucket(n)
+    size = padded_size(n)
     if size > n:  # NaN rows are ignored: share one compiled kernel per size bucket
         x = _pad_rows(x, size=size)
         group = jnp.pad(group, (0, size - n))
@@ -492,17 +420,17 @@ def crowding_distance(
 
 @partial(jax.jit, static_argnames=("flip",))
 def _crowding(x, group, *, flip):
-    return _k.crowding_distance(minimised(x, np.asarray(flip, dtype=bool)), group)
+    return crowding.crowding_distance(minimised(x, flip), group)
 
 
-@_doc
+@docstring(**_QUOTED)
 def is_nondominated_batch(
     points: Float[ArrayLike, "... n m"],
     /,
     *,
     maximise: bool | Sequence[bool] = False,
     keep_weakly: bool = False,
-    method: Method = "auto",
+    method: DominanceMethod = "auto",
 ) -> Bool[Array, "... n"]:
     """:func:`is_nondominated` of every set along the leading axes.
 
@@ -525,8 +453,8 @@ def is_nondominated_batch(
 
     Notes
     -----
-    ``"auto"`` vmaps the ``"dense"`` kernel up to ``n = 1024`` and otherwise uses the choice
-    of :func:`is_nondominated`; ``"filter"`` runs the sets one after another with
+    ``"auto"`` vmaps the ``"dense"`` kernel up to ``n = {batch_dense_max}`` and otherwise uses
+    the choice of :func:`is_nondominated`; ``"filter"`` runs the sets one after another with
     ``lax.map`` (its loops have data-dependent trip counts), the others are vmapped.
 
     Examples
@@ -539,21 +467,17 @@ def is_nondominated_batch(
            [ True, False,  True]], dtype=bool)
     """
     x, flip = _prepare(points, maximise, batched=True)
-    kw = _check_flag(keep_weakly, "keep_weakly")
-    n, m = x.shape[-2:]
-    method = _batch_method(_check_method(method, m), n, m, rank=False)
-    if n == 0:
-        return jnp.zeros(x.shape[:-1], bool)
-    return _run(x, kw, flip=flip, kind="nd", method=method, batched=True)
+    kw = as_flag(keep_weakly, "keep_weakly")
+    return _masks_or_ranks(x, flip, kw, method, kind="nd", batched=True)
 
 
-@_doc
+@docstring
 def pareto_rank_batch(
     points: Float[ArrayLike, "... n m"],
     /,
     *,
     maximise: bool | Sequence[bool] = False,
-    method: Method = "auto",
+    method: DominanceMethod = "auto",
 ) -> Int[Array, "... n"]:
     """:func:`pareto_rank` of every set along the leading axes.
 
@@ -583,21 +507,17 @@ def pareto_rank_batch(
            [0, 0, 0]], dtype=int32)
     """
     x, flip = _prepare(points, maximise, batched=True)
-    n, m = x.shape[-2:]
-    method = _batch_method(_check_method(method, m, sweep_max_m=3), n, m, rank=True)
-    if n == 0:
-        return jnp.zeros(x.shape[:-1], jnp.int32)
-    return _run(x, False, flip=flip, kind="rank", method=method, batched=True)
+    return _masks_or_ranks(x, flip, False, method, kind="rank", batched=True)
 
 
-@_doc
+@docstring
 def pareto_probability(
     points: Float[ArrayLike, "... n m"],
     /,
     *,
     maximise: bool | Sequence[bool] = False,
     keep_weakly: bool = True,
-    method: Method = "auto",
+    method: DominanceMethod = "auto",
 ) -> Float[Array, " n"]:
     """Fraction of the sets in which each point is non-dominated.
 
@@ -633,7 +553,8 @@ def pareto_probability(
     >>> frontier.pareto_probability(sets)
     Array([1. , 0.5, 0.5], dtype=float32)
     """
-    mask = is_nondominated_batch(points, maximise=maximise, keep_weakly=keep_weakly, method=method)
-    dtype = as_points(points, batched=True).dtype
+    x, flip = _prepare(points, maximise, batched=True)
+    kw = as_flag(keep_weakly, "keep_weakly")
+    mask = _masks_or_ranks(x, flip, kw, method, kind="nd", batched=True)
     n = mask.shape[-1]
-    return jnp.mean(mask.reshape(-1, n).astype(dtype), axis=0)
+    return jnp.mean(mask.reshape(-1, n).astype(x.dtype), axis=0)

@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._methods import batch_method, padded_size
 from ._table import Table, stat_name
 from .kernels import select as _sel
 
@@ -259,6 +260,9 @@ def _ordering(table: Table, name: str | None, what: str) -> np.ndarray:
                      f"(knobs: {list(table.knobs)}, objectives: {list(table.names)})")
 
 
+_PAD_FROM = 1024  # tables above this many rows are padded to a size bucket
+
+
 def _work_dtype(dtype: Any) -> Any:
     """The float dtype the engine computes in: the table's (float64 needs JAX's x64 mode,
     else float32), float32 for integers and half floats."""
@@ -269,9 +273,8 @@ def _work_dtype(dtype: Any) -> Any:
 
 
 def _nd_method(k: int, m: int) -> str:
-    if k <= 1024:
-        return "dense"
-    return "sweep" if m <= 2 else "filter"
+    """The dominance kernel for a front of ``k`` candidates (vmapped over groups and limits)."""
+    return batch_method("auto", k, m, rank=False)
 
 
 def choose(
@@ -416,7 +419,11 @@ def choose(
     size = int(counts.max()) if n else 0
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     pos = np.arange(n) - np.repeat(starts, counts)
-    layout = np.full((len(labels), max(size, 1)), n, np.int64)
+    # large tables: rows and group slots padded to a size bucket, so that sweeps of nearby
+    # sizes share one compiled program (padding rows are NaN: never feasible)
+    rows = padded_size(n) if n > _PAD_FROM else n
+    slots = padded_size(size) if size > _PAD_FROM else size
+    layout = np.full((len(labels), max(slots, 1)), rows, np.int64)
     layout[codes[perm], pos] = perm
 
     # arrays for the compiled core
@@ -424,6 +431,12 @@ def choose(
     dt = _work_dtype(x.dtype)
     cx = (np.stack([np.asarray(table.stat(c.objective, c.stat)) for c in terms], -1)
           if terms else np.zeros((n, 0)))
+    tt = np.asarray(t, float)
+    if rows > n:
+        def pad(a):
+            return np.concatenate([a, np.full((rows - n, *a.shape[1:]), np.nan)])
+
+        x, cx, tt = pad(x), pad(cx), pad(tt)
     x, cx = jnp.asarray(x, dt), jnp.asarray(cx, dt)
     ideal = jnp.asarray([o.ideal for o in objs], dt)
     statics = dict(
@@ -436,9 +449,12 @@ def choose(
     cross = group_by is not None
     flat_lim = jnp.asarray(lim.reshape(math.prod(bshape), len(terms)), dt)
     feas, front, viol, picks, cfront, cpicks = _core(
-        x, cx, jnp.asarray(t, dt), jnp.asarray(layout), flat_lim, ideal,
-        nd=_nd_method(size, len(objs)), nd_cross=_nd_method(n, len(objs)), cross=cross,
+        x, cx, jnp.asarray(tt, dt), jnp.asarray(layout), flat_lim, ideal,
+        nd=_nd_method(slots, len(objs)), nd_cross=_nd_method(rows, len(objs)), cross=cross,
         bshape=tuple(bshape), **statics)
+    if rows > n:
+        feas, front, viol, cfront = (a[..., :n] if a.ndim == len(bshape) + 1 else a[..., :n, :]
+                                     for a in (feas, front, viol, cfront))
     keys = [f"best:{o.name}" for o in objs]
 
     def named(p):

@@ -8,31 +8,23 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.typing import ArrayLike
 
-from ._validation import as_key, as_points, maximise_mask, positive_int
+from ._docs import docstring
+from ._methods import padded_size
+from ._validation import (
+    as_key,
+    as_points,
+    as_ref,
+    maximise_mask,
+    minimised,
+    positive_int,
+    work_dtype,
+)
 from .kernels import hypervolume as _k
+from .kernels._primitives import COUNT_LIMIT
 
 __all__ = ["HVEstimate", "hv_approx", "hv_contributions", "hypervolume"]
-
-_DOC = {
-    "points": """points : array_like, shape (n, m)
-        Objective vectors, one per row, float dtype. Minimised unless ``maximise`` says
-        otherwise. Rows that do not strictly dominate ``ref`` (including rows with a NaN)
-        add nothing, as in moocore.""",
-    "ref": """ref : array_like, shape (m,)
-        Reference point, in the same sense as ``points``: worse than the points on every
-        objective (larger when minimised, smaller when maximised). Cast to the dtype of
-        ``points``; it must not contain NaN.""",
-    "maximise": """maximise : bool or sequence of bool, default False
-        Whether each objective is maximised (one bool for all, or one per objective).""",
-}
-
-
-def _doc(func):
-    func.__doc__ = func.__doc__.format(**_DOC)
-    return func
 
 
 class HVEstimate(NamedTuple):
@@ -51,77 +43,36 @@ class HVEstimate(NamedTuple):
     stderr: jax.Array
 
 
-def _flip(x: jax.Array, mask: np.ndarray) -> jax.Array:
-    """Negate the maximised columns of ``x`` ``(..., m)`` (rank-promotion safe)."""
-    if not mask.any():
-        return x
-    sign = jnp.asarray(np.where(mask, -1.0, 1.0), dtype=x.dtype)
-    return x * sign.reshape((1,) * (x.ndim - 1) + sign.shape)
-
-
-def padded_size(n: int) -> int:
-    """Row count the kernels are compiled for: ``n`` rounded up to ``c * 2^k``, ``c`` in 8..15.
-
-    Padding rows sit on ``ref`` and add nothing, so a stream of fronts of varying size
-    compiles a few kernels (eight per octave) instead of one per size, for at most 12.5%
-    extra work (at least 16 rows).
-    """
-    if n <= 16:
-        return 16
-    k = n.bit_length() - 4  # n >> k in [8, 15]
-    return -(-n >> k) << k  # ceil(n / 2^k) * 2^k
-
-
-def _pad(pts: jax.Array, ref: jax.Array) -> jax.Array:
-    n = pts.shape[0]
-    extra = padded_size(n) - n
-    if extra == 0:
-        return pts
-    return jnp.concatenate([pts, jnp.broadcast_to(ref[None, :], (extra, pts.shape[1]))])
-
-
-def _concrete(x: Any) -> np.ndarray | None:
-    """``x`` as a NumPy array, or ``None`` when it is traced (inside ``jit``)."""
-    try:
-        return np.asarray(x)
-    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-        return None
-
-
 def _prepare(points: Any, ref: Any, maximise: Any) -> tuple[jax.Array, jax.Array, tuple]:
     """Validate; return points, ref (as arrays, unconverted) and the static maximise mask."""
     pts = as_points(points)
-    m = pts.shape[1]
-    mask = maximise_mask(maximise, m)
-    r = ref if isinstance(ref, jax.Array) else np.asarray(ref)
-    if r.dtype == object or not (
-        jnp.issubdtype(r.dtype, jnp.floating) or jnp.issubdtype(r.dtype, jnp.integer)
-    ):
-        raise TypeError(f"`ref` must be a real array, got dtype {r.dtype}")
-    if r.shape != (m,):
+    mask = maximise_mask(maximise, pts.shape[1])
+    return pts, as_ref(ref, pts), mask
+
+
+def _check_exact(pts: jax.Array, what: str, hint: str = "") -> None:
+    if pts.shape[1] > 3:
         raise ValueError(
-            f"`ref` must have shape ({m},) to match points of shape {pts.shape}, got shape"
-            f" {r.shape}"
+            f"{what} is implemented for m <= 3 objectives, got points of shape {pts.shape}{hint}"
         )
-    concrete = _concrete(r)
-    if concrete is not None and bool(np.any(np.isnan(concrete.astype(float)))):
-        raise ValueError(f"`ref` must not contain NaN, got {np.asarray(r).tolist()}")
-    return pts, jnp.asarray(r), tuple(bool(b) for b in mask)
 
 
 @partial(jax.jit, static_argnames=("mask",))
 def _minimise_and_pad(pts, ref, *, mask):
-    """Flip maximised columns, upcast half floats, pad rows with ``ref`` (cheap to compile)."""
-    work = pts.dtype if jnp.dtype(pts.dtype).itemsize >= 4 else jnp.dtype(jnp.float32)
-    flip = np.asarray(mask, bool)
-    pts = _flip(pts.astype(work), flip)
-    ref = _flip(ref.astype(work), flip)
-    return _pad(pts, ref), ref
+    """Flip maximised columns, upcast half floats, pad rows with ``ref`` to
+    :func:`frontier._methods.padded_size` (padding rows add nothing; cheap to compile)."""
+    work = work_dtype(pts.dtype)
+    pts = minimised(pts.astype(work), mask)
+    ref = minimised(ref.astype(work), mask)
+    n, m = pts.shape
+    extra = padded_size(n) - n
+    if extra:
+        pts = jnp.concatenate([pts, jnp.broadcast_to(ref[None, :], (extra, m))])
+    return pts, ref
 
 
-@partial(jax.jit, static_argnames=("what", "num_samples", "batch_size"))
-def _run(pts, ref, key, *, what, num_samples=0, batch_size=None):
-    """Call a kernel on padded minimised points; compiled once per padded size and dtype."""
+def _evaluate(pts, ref, key, *, what, num_samples=0, batch_size=None):
+    """Call a kernel on padded minimised points."""
     m = pts.shape[1]
     if what == "hv":
         return {1: _k.hv1, 2: _k.hv2, 3: _k.hv3}[m](pts, ref)
@@ -130,7 +81,12 @@ def _run(pts, ref, key, *, what, num_samples=0, batch_size=None):
     return _k.hv_mc(pts, ref, key, num_samples=num_samples, batch_size=batch_size)
 
 
-@_doc
+#: Static arguments of :func:`_run`: compiled once per value, padded size and dtype.
+_RUN_STATIC = ("what", "num_samples", "batch_size")
+_run = jax.jit(_evaluate, static_argnames=_RUN_STATIC)
+
+
+@docstring(prefilter_min=_k.PREFILTER_MIN)
 def hypervolume(
     points: ArrayLike,
     /,
@@ -168,16 +124,15 @@ def hypervolume(
     ``m = 1``: ``ref - min``. ``m = 2``: one sort and a prefix minimum, ``O(n log n)``.
     ``m = 3``: the HV3D dimension sweep in ``O(n log n)`` time and ``O(n)`` memory, written as
     flat XLA while loops over scalars (see :func:`frontier.kernels.hypervolume.hv3`); above
-    256 rows, the rows weakly dominated by one of 15 pivot rows (minimisers of weighted sums)
-    are dropped first, in ``O(n)``. On a 2-core CPU, 10^4 uniform random points take ~0.8 ms
-    (0.75x moocore's time in the same process) and 10^4 points on a front, where nothing can
-    be dropped, 3-5 ms (1.3-2.1x moocore across runs). The loops are sequential and gain
-    nothing from a GPU: there, move the inputs to the CPU first
-    (``jax.device_put(points, jax.devices("cpu")[0])``). Float32 inputs
-    are accumulated with Kahan summation (relative error ~1e-7 at ``n = 10^5``). Not
+    {prefilter_min} rows, the rows weakly dominated by one of 15 pivot rows (minimisers of
+    weighted sums) are dropped first, in ``O(n)`` (on a front nothing can be dropped).
+    Measured numbers against moocore are in the README and ``benchmarks/bench_hypervolume.py``.
+    The loops are sequential and gain nothing from a GPU: there, move the inputs to the CPU
+    first (``jax.device_put(points, jax.devices("cpu")[0])``). Float32 inputs are accumulated
+    with Kahan summation (relative error ~1e-7 at ``n = 10^5``). Not
     differentiable. Half-precision inputs are computed in float32 and cast back. Rows are
-    padded with copies of ``ref`` to :func:`padded_size` so that fronts of varying size
-    reuse a few compiled kernels.
+    padded with copies of ``ref`` to one of eight sizes per octave, so that fronts of varying
+    size reuse a few compiled kernels.
 
     References
     ----------
@@ -200,16 +155,14 @@ def hypervolume(
     9.0
     """
     pts, r, mask = _prepare(points, ref, maximise)
-    if pts.shape[1] > 3:
-        raise ValueError(
-            f"exact hypervolume is implemented for m <= 3 objectives, got points of shape"
-            f" {pts.shape}; use frontier.hv_approx(points, ref, key=...) for m >= 4"
-        )
+    _check_exact(
+        pts, "exact hypervolume", "; use frontier.hv_approx(points, ref, key=...) for m >= 4"
+    )
     padded, r = _minimise_and_pad(pts, r, mask=mask)
     return _run(padded, r, None, what="hv").astype(pts.dtype)
 
 
-@_doc
+@docstring
 def hv_approx(
     points: ArrayLike,
     /,
@@ -226,8 +179,7 @@ def hv_approx(
     ----------
     {points}
     {ref}
-    key : jax.Array or int
-        A typed PRNG key (``jax.random.key``) or an int seed. Required.
+    {key}
     num_samples : int, default 2**18
         Uniform samples drawn in the box ``[ideal, ref]`` (``ideal``: the per-objective best
         of the rows that strictly dominate ``ref``).
@@ -253,8 +205,7 @@ def hv_approx(
     -----
     ``value = V * count / N`` and ``stderr = V sqrt(p (1 - p) / N)``: the true volume lies
     within ``4 * stderr`` of ``value`` except with probability ~6e-5. Cost
-    ``O(num_samples * n * m)`` time and ``O(batch_size * 256 * n)`` memory; 2**18 samples
-    against 10^3 points in 3-D take ~0.15 s on a 2-core CPU.
+    ``O(num_samples * n * m)`` time and ``O(batch_size * MC_BLOCK * n)`` memory.
 
     Examples
     --------
@@ -266,9 +217,7 @@ def hv_approx(
     True
     """
     key = as_key(key)
-    n_samples = positive_int(num_samples, "num_samples")
-    if n_samples >= 2**31:
-        raise ValueError(f"`num_samples` must be < 2**31, got {n_samples}")
+    n_samples = positive_int(num_samples, "num_samples", below=COUNT_LIMIT)
     bs = None if batch_size is None else positive_int(batch_size, "batch_size")
     pts, r, mask = _prepare(points, ref, maximise)
     padded, r = _minimise_and_pad(pts, r, mask=mask)
@@ -276,7 +225,7 @@ def hv_approx(
     return HVEstimate(value.astype(pts.dtype), stderr.astype(pts.dtype))
 
 
-@_doc
+@docstring
 def hv_contributions(
     points: ArrayLike,
     /,
@@ -327,10 +276,6 @@ def hv_contributions(
     [1.0, 1.0, 1.0, 0.0]
     """
     pts, r, mask = _prepare(points, ref, maximise)
-    if pts.shape[1] > 3:
-        raise ValueError(
-            f"hv_contributions is implemented for m <= 3 objectives, got points of shape"
-            f" {pts.shape}"
-        )
+    _check_exact(pts, "hv_contributions")
     padded, r = _minimise_and_pad(pts, r, mask=mask)
     return _run(padded, r, None, what="hvc")[: pts.shape[0]].astype(pts.dtype)

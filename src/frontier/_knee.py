@@ -4,61 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from ._validation import as_points, maximise_mask
+from ._docs import docstring
+from ._validation import (
+    as_points,
+    as_real,
+    concrete,
+    maximise_mask,
+    minimised,
+    one_of,
+    work_dtype,
+)
 from .kernels import knee as _k
 
 __all__ = ["Knee", "KneeMethod", "knee", "soft_knee"]
 
 KneeMethod = Literal["utopia", "chord", "curvature", "paper"]
-_METHODS = ("utopia", "chord", "curvature", "paper")
-
-_DOC = {
-    "points": """points : array_like, shape (n, m)
-        The front, float dtype, one row per point, **ordered along the curve** (e.g. by
-        increasing ``k``). Minimised unless ``maximise`` says otherwise.""",
-    "method": """method : {{"chord", "utopia", "curvature", "paper"}}, default "chord"
-        - ``"chord"``: the interior point farthest (Euclidean, all ``m`` objectives) from the
-          line through the first and last points.
-        - ``"utopia"``: the point closest to ``utopia``; ``score`` is minus the distance.
-        - ``"curvature"``: the interior point of maximum curvature of the curve ``p(t)`` in
-          ``R^m``, ``sqrt(|p'|^2 |p''|^2 - (p'.p'')^2) / |p'|^3``, with second-order
-          differences on the actual parameter values ``t``.
-        - ``"paper"``: the reference code's rule, kept for compatibility only: unit-spaced
-          central differences, the cross product of the first two objectives over the cube
-          of the full norm of ``p'`` (see :func:`frontier.kernels.knee.paper_score`). For the
-          paper's model both cost and time are linear in ``k``, so this score is noise.""",
-    "maximise": """maximise : bool or sequence of bool, default False
-        Whether each objective is maximised (one bool, or one per objective). Maximised
-        columns are negated first; every method is invariant to that reflection except
-        ``"utopia"``, whose ``utopia`` is given in the original sense.""",
-    "t": """t : array_like, shape (n,), optional
-        Strictly increasing curve parameter of the rows (e.g. ``k``), used by
-        ``"curvature"`` only (default ``0, 1, ..., n - 1``). Passing it with another method
-        raises.""",
-    "normalise": """normalise : "minmax", None or array_like of shape (m,), default "minmax"
-        The space the scores are computed in. ``"minmax"``: each objective mapped to
-        ``[0, 1]`` by its min and max over the given points (a constant objective maps to
-        0). An array of positive scales divides each objective, e.g. ``(C_max, T_max, 1)``
-        for the paper's ``(C/C_max, T/T_max, A)``. ``None``: raw values. The knee depends on
-        this choice.""",
-    "utopia": """utopia : array_like, shape (m,), optional
-        Ideal point for ``"utopia"``, in the original units and sense (normalised like the
-        points). Default: the per-objective best of the given points. The paper's
-        utopia-closest rule is ``normalise=(C_max, T_max, 1), utopia=(0, 0, 1),
-        maximise=(False, False, True)``.""",
-}
-
-
-def _doc(func):
-    func.__doc__ = func.__doc__.format(**_DOC)
-    return func
+_KNEE_METHODS = get_args(KneeMethod)
 
 
 class Knee(NamedTuple):
@@ -78,38 +46,13 @@ class Knee(NamedTuple):
     score: jax.Array
 
 
-def _flip(x: jax.Array, mask: np.ndarray) -> jax.Array:
-    """Negate the maximised columns of ``x`` ``(..., m)`` (rank-promotion safe)."""
-    if not mask.any():
-        return x
-    sign = jnp.asarray(np.where(mask, -1.0, 1.0), dtype=x.dtype)
-    return x * sign.reshape((1,) * (x.ndim - 1) + sign.shape)
-
-
-def _concrete(x: Any) -> np.ndarray | None:
-    try:
-        return np.asarray(x)
-    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-        return None
-
-
-def _real(x: Any, name: str) -> jax.Array:
-    arr = x if isinstance(x, jax.Array) else np.asarray(x)
-    if arr.dtype == object or not (
-        jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)
-    ):
-        raise TypeError(f"`{name}` must be real, got dtype {arr.dtype}")
-    return jnp.asarray(arr)
-
-
 def _resolve(points, method, maximise, t, normalise, utopia):
     """Validate (statically, plus value checks on concrete inputs); no array maths here.
 
     Returns ``(points, t, scale, utopia, statics)`` where ``statics`` are the keyword
     arguments of :func:`_scores`.
     """
-    if method not in _METHODS:
-        raise ValueError(f"unknown knee method {method!r}; expected one of {_METHODS}")
+    one_of(method, "method", _KNEE_METHODS, what="knee method")
     pts = as_points(points)
     n, m = pts.shape
     if n < 1:
@@ -121,15 +64,13 @@ def _resolve(points, method, maximise, t, normalise, utopia):
         )
     if method == "paper" and m < 2:
         raise ValueError(f"method='paper' needs m >= 2 objectives, got shape {pts.shape}")
-    mask = tuple(bool(b) for b in maximise_mask(maximise, m))
+    mask = maximise_mask(maximise, m)
 
     if t is not None:
         if method != "curvature":
             raise ValueError(f"`t` is only used by method='curvature', got method={method!r}")
-        t = _real(t, "t")
-        if t.shape != (n,):
-            raise ValueError(f"`t` must have shape ({n},) to match points, got {t.shape}")
-        c = _concrete(t)
+        t = as_real(t, "t", shape=(n,), like=pts)
+        c = concrete(t)
         if c is not None and not np.all(np.diff(c.astype(float)) > 0):
             raise ValueError(f"`t` must be strictly increasing, got {c.tolist()}")
 
@@ -141,13 +82,8 @@ def _resolve(points, method, maximise, t, normalise, utopia):
     elif normalise is None:
         norm = "none"
     else:
-        scale = _real(normalise, "normalise")
-        if scale.shape != (m,):
-            raise ValueError(
-                f"`normalise` scales must have shape ({m},) to match points of shape"
-                f" {pts.shape}, got {scale.shape}"
-            )
-        c = _concrete(scale)
+        scale = as_real(normalise, "normalise", shape=(m,), like=pts)
+        c = concrete(scale)
         if c is not None and not np.all(c > 0):
             raise ValueError(f"`normalise` scales must be positive, got {c.tolist()}")
         norm = "scale"
@@ -155,9 +91,7 @@ def _resolve(points, method, maximise, t, normalise, utopia):
     if utopia is not None:
         if method != "utopia":
             raise ValueError(f"`utopia` is only used by method='utopia', got {method!r}")
-        utopia = _real(utopia, "utopia")
-        if utopia.shape != (m,):
-            raise ValueError(f"`utopia` must have shape ({m},), got {utopia.shape}")
+        utopia = as_real(utopia, "utopia", shape=(m,), like=pts)
     return pts, t, scale, utopia, {"method": method, "norm": norm, "mask": mask}
 
 
@@ -165,11 +99,10 @@ def _resolve(points, method, maximise, t, normalise, utopia):
 def _scores(pts, t, scale, utopia, *, method, norm, mask):
     """Minimise, normalise and score; returns the score in the dtype of ``pts``."""
     out = pts.dtype
-    dt = out if jnp.dtype(out).itemsize >= 4 else jnp.dtype(jnp.float32)
-    flip = np.asarray(mask, bool)
+    dt = work_dtype(out)
     n, m = pts.shape
-    q = _flip(pts.astype(dt), flip)
-    u = jnp.zeros(m, dt) if utopia is None else _flip(utopia.astype(dt), flip)
+    q = minimised(pts.astype(dt), mask)
+    u = jnp.zeros(m, dt) if utopia is None else minimised(utopia.astype(dt), mask)
     if norm == "minmax":
         q, u = _k.minmax(q, u)
     elif norm == "scale":
@@ -197,11 +130,11 @@ def _argmax(score):
 @partial(jax.jit, static_argnames=("method", "norm", "mask"))
 def _soft(pts, t, scale, utopia, temperature, *, method, norm, mask):
     score = _scores(pts, t, scale, utopia, method=method, norm=norm, mask=mask)
-    dt = score.dtype if jnp.dtype(score.dtype).itemsize >= 4 else jnp.dtype(jnp.float32)
+    dt = work_dtype(score.dtype)
     return _k.soft_weights(score.astype(dt), temperature.astype(dt)).astype(pts.dtype)
 
 
-@_doc
+@docstring
 def knee(
     points: ArrayLike,
     /,
@@ -217,7 +150,8 @@ def knee(
     Parameters
     ----------
     {points}
-    {method}
+        Here the rows are the front **ordered along the curve** (e.g. by increasing ``k``).
+    {knee_method}
     {maximise}
     {t}
     {normalise}
@@ -242,8 +176,10 @@ def knee(
     Notes
     -----
     ``O(n m)`` time and memory. The selection is a hard ``argmax`` and is not meant to be
-    differentiated; use :func:`soft_knee` for gradients. SPEC section 2 defines the knee on
-    the Pareto points ordered by ``k``; filter the front first (this function does not).
+    differentiated; use :func:`soft_knee` for gradients. The knee is defined on the Pareto
+    points ordered by ``k``; filter the front first (this function does not). Maximised
+    columns are negated first; every method is invariant to that reflection except
+    ``"utopia"``, whose ``utopia`` is given in the original sense.
 
     Examples
     --------
@@ -262,7 +198,7 @@ def knee(
     return Knee(_argmax(score), score)
 
 
-@_doc
+@docstring
 def soft_knee(
     points: ArrayLike,
     /,
@@ -279,11 +215,12 @@ def soft_knee(
     Parameters
     ----------
     {points}
+        Here the rows are the front **ordered along the curve** (e.g. by increasing ``k``).
     temperature : float or jax.Array
         Positive, in the units of the method's score (normalised distance for ``"chord"``
         and ``"utopia"``, curvature for ``"curvature"``/``"paper"``). As it goes to 0 the
         weights converge to the one-hot :func:`knee` choice (ties share the weight).
-    {method}
+    {knee_method}
     {maximise}
     {t}
     {normalise}
@@ -318,7 +255,7 @@ def soft_knee(
     >>> bool(jnp.all(jnp.isfinite(g)))
     True
     """
-    c = _concrete(temperature)
+    c = concrete(temperature)
     if c is not None and not (c.shape == () and float(c) > 0):
         raise ValueError(f"`temperature` must be a positive scalar, got {c.tolist()}")
     pts, t, scale, utopia, statics = _resolve(points, method, maximise, t, normalise, utopia)

@@ -1,4 +1,5 @@
-"""Results as records: a study or a sensitivity as a JSON-ready dict, and a study as CSV texts.
+"""Results as records: a study, a sensitivity, a sweep's selection or a comparison as a
+JSON-ready dict, and a study, a sweep or a comparison as CSV texts.
 
 Encoding
 --------
@@ -17,6 +18,11 @@ without a limit is ``inf`` (``-inf`` for ``acc_min``), which CSV readers parse a
 
 ``study.json`` holds ``rules``, the label of every rule name (the ``rule`` column of
 ``selections.csv`` is the name, ``rule_label`` the label), in display order.
+
+In ``sweep.json`` and ``compare.json`` a ``null`` metric value is a value the run did not
+report (or, for a knob such as ``max_concurrency``, an unset limit); ``sweep.csv`` and
+``compare.csv`` write it as an empty cell and the flags ``feasible``, ``front``, ``selected``
+and ``dominated`` as 0/1.
 """
 
 from __future__ import annotations
@@ -33,11 +39,16 @@ import numpy as np
 from ._rules import RULE_NAMES, RULES, rule_info
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ._compare import Comparison
     from ._scenario import Scenario
     from ._sensitivity import Sensitivity
     from ._study import Study
+    from ._sweeps import Selection, Sweep
 
-__all__ = ["dumps", "json_ready", "sensitivity_record", "study_csvs", "study_records"]
+__all__ = ["compare_csv", "compare_record", "dumps", "json_ready", "sensitivity_record",
+           "study_csvs", "study_records", "sweep_csv", "sweep_record"]
 
 _OBJ = ("cost", "time", "accuracy")
 _EST = ("mean", "lo", "hi")
@@ -105,7 +116,8 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
     dict
         ``scenario`` (None without one; ``parallel`` is the P of every model, or None where
         they differ, and ``parallel_by_model`` the P of each), ``rules`` (name -> label),
-        ``quantile_levels``, ``candidates`` (per model key: ``k`` and per objective ``mean``,
+        ``quantile_levels``, ``num_trials`` (the trials the statistics are over),
+        ``candidates`` (per model key: ``k`` and per objective ``mean``,
         ``std``, ``quantiles``), ``budgets`` (per budget of the grid, in C order: the limits,
         per model the feasible and Pareto k, the points of every rule and an explanation, and
         ``cross``, the cross-model front and points). Encoded as the module docstring says.
@@ -136,6 +148,7 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
         }
     out["rules"] = {r.name: r.label for r in RULES}
     out["quantile_levels"] = list(s.quantile_levels)
+    out["num_trials"] = int(s.num_trials)
     out["candidates"] = {}
     for i, key in enumerate(keys):
         rec: dict[str, Any] = {
@@ -256,3 +269,181 @@ def sensitivity_record(sens: Sensitivity, *, model: str, name: str, budget: Sequ
         "gradient": {o: dict(zip(sens.inputs, np.asarray(sens.grad[i]).tolist(), strict=True))
                      for i, o in enumerate(sens.outputs)},
     })
+
+
+# ----------------------------------------------------------------------------- sweeps
+
+def _rows(df: pd.DataFrame, cols: Sequence[str]) -> list[dict[str, Any]]:
+    cols = [c for c in dict.fromkeys(cols) if c in df.columns]
+    return [{c: _scalar(v) for c, v in zip(cols, row, strict=True)}
+            for row in df[cols].itertuples(index=False, name=None)]
+
+
+def _scalar(v: Any) -> Any:
+    if v is None or (not isinstance(v, str) and bool(np.ndim(v) == 0) and _missing(v)):
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _missing(v: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def sweep_columns(sweep: Sweep, sel: Selection) -> list[str]:
+    """The columns a sweep's records show per row: ``config``, ``label``, the knobs,
+    ``n_runs`` (or ``repeat``), the objectives' and the SLO terms' columns."""
+    from ._sweeps._table import constraint_column
+
+    head = ["config", "label", *sweep.knobs, "n_runs", "source", "source_row", "repeat"]
+    return head + [t.column for t in sel.objectives] + [constraint_column(c) for c in
+                                                        sel.choice.constraints]
+
+
+def sweep_record(sweep: Sweep, sel: Selection, *, inputs: Mapping[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """JSON-ready record of a sweep and its selection (``sweep.json``).
+
+    Parameters
+    ----------
+    sweep
+        The :class:`frontier.Sweep`.
+    sel
+        Its :meth:`frontier.Sweep.select` result.
+    inputs
+        What was read, as the caller states it (paths, ``num_gpus``, ...); recorded as given.
+
+    Returns
+    -------
+    dict
+        ``inputs``; ``runs``, ``configs``, ``repeats`` (whether any config ran more than
+        once), ``formats``, ``knobs``, ``shown_knobs`` (those that tell the rows apart),
+        ``metrics`` (name -> unit, sense); ``objectives``
+        (name, column, sense, unit), ``slo``, ``rule`` (the engine's name) and ``rule_text``
+        (``"max tokens_per_gpu"``), ``by``, ``group_by``;
+        ``explanation`` (one line); ``selection`` and ``cross`` (the chosen rows);
+        ``front`` (the rows on the front, with ``feasible`` and ``selected``);
+        ``dropped`` (every row or file left out, with its reason). Encoded as the module
+        docstring says.
+    """
+    from ._sweeps import METRICS
+    from ._sweeps._table import display_knobs
+
+    cols = sweep_columns(sweep, sel)
+    cand = sel.candidates
+    front = cand[cand["front"].to_numpy(bool)]
+    sizes = sweep.table.groupby("config").size()
+    return json_ready({
+        "inputs": dict(inputs or {}),
+        "runs": len(sweep.table), "configs": int(sizes.size),
+        "repeats": bool(int(sizes.max()) > 1) if sizes.size else False,
+        "formats": sorted(set(sweep.table["format"])),
+        "knobs": list(sweep.knobs),
+        "shown_knobs": [k for k in display_knobs(cand, sweep) if k != "config"],
+        "metrics": {m: {"unit": METRICS[m].unit, "sense": METRICS[m].sense}
+                    for m in sweep.metrics},
+        "objectives": [{"name": t.name, "column": t.column, "sense": t.sense, "unit": t.unit}
+                       for t in sel.objectives],
+        "slo": sel.slo or None, "rule": sel.rule, "rule_text": sel.rule_text, "by": sel.by,
+        "group_by": sel.group_by,
+        "explanation": sel.explanation,
+        "selection": _rows(sel.rows, (["group"] if sel.group_by else []) + cols),
+        "cross": None if sel.cross is None else _rows(sel.cross, cols),
+        "front": _rows(front, [*cols, "feasible", "selected"]),
+        "dropped": _rows(sweep.dropped, ["source", "source_row", "field", "reason"]),
+    })
+
+
+def sweep_csv(sel: Selection) -> str:
+    """``sweep.csv``: the rows chosen on (per config or per run) with every metric and the
+    ``feasible``, ``front`` and ``selected`` flags as 0/1."""
+    df = sel.candidates.copy()
+    for c in ("feasible", "front", "selected"):
+        df[c] = df[c].astype(np.int64)
+    return df.to_csv(index=False, na_rep="", lineterminator="\n")
+
+
+def compare_record(cmp: Comparison, *, inputs: Mapping[str, Any] | None = None,
+                   knobs: Sequence[str] = ()) -> dict[str, Any]:
+    """JSON-ready record of a :class:`frontier.Comparison` (``compare.json``).
+
+    Returns
+    -------
+    dict
+        ``inputs``, ``labels``, ``objectives`` (name, the sweep ``column`` it is, sense,
+        unit), ``hv_a``, ``hv_b``,
+        ``gain``, ``gain_rel``, ``normalisation`` (``ideal``, ``nadir`` and ``ref`` per
+        objective, in its units, and ``ref_normalised``: 1.1), ``a``/``b`` (rows, front
+        size, the ``knobs`` of the front rows and of the rows the other side dominates) and
+        ``shift`` (the matched-SLO best values, or null). Encoded as the module docstring
+        says.
+    """
+    from ._compare import REF
+
+    names = [o.name for o in cmp.objectives]
+
+    def side(t, front, dom):
+        kn = [k for k in knobs if k in t.knobs]
+
+        def rows(mask):
+            idx = np.flatnonzero(mask)
+            return [{**{k: _scalar(np.asarray(t.knobs[k])[i]) for k in kn},
+                     **{n: _scalar(np.asarray(t.stat(n))[i]) for n in names}} for i in idx]
+
+        return {"rows": len(t), "front_size": int(front.sum()), "front": rows(front),
+                "dominated": int(dom.sum()), "dominated_rows": rows(dom)}
+
+    sh = cmp.shift
+    shift = None
+    if sh is not None:
+        shift = sh._asdict()
+        for key, t, r in (("a_knobs", cmp.a, sh.a_row), ("b_knobs", cmp.b, sh.b_row)):
+            shift[key] = None if r is None else {
+                k: _scalar(np.asarray(t.knobs[k])[r]) for k in knobs if k in t.knobs}
+    return json_ready({
+        "inputs": dict(inputs or {}), "labels": list(cmp.labels),
+        "objectives": [{"name": o.name, "column": _column_of(o.name), "sense": o.sense,
+                        "unit": o.unit} for o in cmp.objectives],
+        "hv_a": cmp.hv_a, "hv_b": cmp.hv_b, "gain": cmp.gain, "gain_rel": cmp.gain_rel,
+        "normalisation": {"ideal": dict(zip(names, cmp.ideal.tolist(), strict=True)),
+                          "nadir": dict(zip(names, cmp.nadir.tolist(), strict=True)),
+                          "ref": dict(zip(names, cmp.ref.tolist(), strict=True)),
+                          "ref_normalised": REF},
+        "a": side(cmp.a, cmp.a_front, cmp.a_dominated_by_b),
+        "b": side(cmp.b, cmp.b_front, cmp.b_dominated_by_a),
+        "shift": shift,
+    })
+
+
+def _column_of(name: str) -> str:
+    """The sweep column of a table objective: a latency family is its mean (``ttft_ms`` ->
+    ``mean_ttft_ms``); any other name is its own."""
+    from ._sweeps._canonical import LATENCIES
+
+    return f"mean_{name}" if name.endswith("_ms") and name[:-3] in LATENCIES else name
+
+
+def compare_csv(cmp: Comparison) -> str:
+    """``compare.csv``: the rows of both sides (``side`` is the label), their knobs and
+    objectives, and the ``front`` and ``dominated`` (by the other side) flags as 0/1."""
+    import pandas as pd
+
+    parts = []
+    for lab, t, front, dom in ((cmp.labels[0], cmp.a, cmp.a_front, cmp.a_dominated_by_b),
+                               (cmp.labels[1], cmp.b, cmp.b_front, cmp.b_dominated_by_a)):
+        d = {"side": [lab] * len(t), **{k: np.asarray(v) for k, v in t.knobs.items()}}
+        for o in cmp.objectives:
+            d[o.name] = np.asarray(t.stat(o.name), float)
+        d["front"] = np.asarray(front, np.int64)
+        d["dominated"] = np.asarray(dom, np.int64)
+        parts.append(pd.DataFrame(d))
+    return pd.concat(parts, ignore_index=True).to_csv(index=False, na_rep="",
+                                                      lineterminator="\n")

@@ -48,6 +48,7 @@ OBJECTIVES: tuple[Objective, ...] = (
     Objective("time", "min", "s", (0.0, math.inf)),
     Objective("accuracy", "max", "", (0.0, 1.0)),
 )
+OBJECTIVE_NAMES: tuple[str, ...] = tuple(o.name for o in OBJECTIVES)
 
 # Points field -> engine rule
 _RULE_OF = {"accuracy": "best:accuracy", "cube": "cube", "utopia": "utopia",
@@ -456,6 +457,7 @@ def optimize(
     ('gpt5-mini', 4, 0.0174)
     """
     seq, _ = _as_models(models)
+    check_knee_normalise(knee_normalise)
     if isinstance(models, Model):
         names: tuple[str, ...] = (models.name or "model",)
     elif isinstance(models, Mapping):
@@ -465,26 +467,14 @@ def optimize(
     ks = candidate_ks(seq, k_max=k_max, ks=ks, parallel=parallel)
     par = _as_parallel(parallel, seq)
     b = _as_budget(budget)
-    terms = parse_slo(slo)
     srv = validate_serving(serving)
     known = ["cost", "time", "accuracy"]
     if latency is not None:
         known += ["ttft", "e2e"]
     if srv is not None:
         known += ["tok_s_gpu", "usd_per_mtok"]
-    for c in terms:
-        if c.objective not in known:
-            raise ValueError(f"`slo`: unknown objective {c.objective!r} ({', '.join(known)})")
-        if isinstance(c.stat, str) and c.stat != "mean":
-            raise ValueError(f"`slo`: statistic {c.stat!r} is not available here (mean or "
-                             "pNN)")
-    front_objs = ("cost", "time", "accuracy") if objectives is None else tuple(objectives)
-    if isinstance(objectives, str):
-        raise TypeError("`objectives` must be a sequence of names, e.g. ['cost', 'e2e', "
-                        "'accuracy']")
-    for o in front_objs:
-        if o not in known:
-            raise ValueError(f"`objectives`: unknown objective {o!r} ({', '.join(known)})")
+    terms = study_terms(slo, known)
+    front_objs = front_objectives(objectives, known)
     levels = tuple(sorted(set(QUANTILE_LEVELS) | {c.stat for c in terms if c.stat != "mean"}))
     summ = summarize(seq, ks, key=key, num_trials=num_trials, parallel=par.tolist(),
                      scheme=scheme, time_model=time_model, quantiles=levels,
@@ -499,18 +489,60 @@ def optimize(
             par = np.repeat(par, len(batches))
         knobs = {"batch": np.tile(np.asarray(batches, float), len(seq))}
     table = study_table(summ, names, par.tolist(), knobs)
+    return Study(models=names, ks=ks, summary=summ, table=table,
+                 **select_study(table, len(names), ks, b, terms, knee_normalise, front_objs))
+
+
+def check_knee_normalise(value: Any) -> str:
+    """``value`` if it names a knee space (``"front"`` or ``"budget"``), else ``ValueError``."""
+    if value not in ("front", "budget"):
+        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {value!r}")
+    return value
+
+
+def study_terms(slo: Any, known: Sequence[str] = OBJECTIVE_NAMES) -> tuple[Constraint, ...]:
+    """The SLO terms of a study: on the objectives ``known`` (cost, time, accuracy and those
+    latency or serving add), their means or quantiles."""
+    terms = parse_slo(slo)
+    for c in terms:
+        if c.objective not in known:
+            raise ValueError(f"`slo`: unknown objective {c.objective!r} ({', '.join(known)})")
+        if isinstance(c.stat, str) and c.stat != "mean":
+            raise ValueError(f"`slo`: statistic {c.stat!r} is not available here (mean or "
+                             "pNN)")
+    return terms
+
+
+def front_objectives(objectives: Sequence[str] | None,
+                     known: Sequence[str] = OBJECTIVE_NAMES) -> tuple[str, ...]:
+    """The objectives of a study's fronts: ``objectives`` checked against ``known``, default
+    cost, time and accuracy."""
+    if isinstance(objectives, str):
+        raise TypeError("`objectives` must be a sequence of names, e.g. ['cost', 'e2e', "
+                        "'accuracy']")
+    front_objs = OBJECTIVE_NAMES if objectives is None else tuple(objectives)
+    for o in front_objs:
+        if o not in known:
+            raise ValueError(f"`objectives`: unknown objective {o!r} ({', '.join(known)})")
+    return front_objs
+
+
+def select_study(table: Table, M: int, ks: tuple[int, ...], b: Budget,
+                 terms: tuple[Constraint, ...], knee_normalise: str,
+                 objectives: tuple[str, ...] = OBJECTIVE_NAMES) -> dict[str, Any]:
+    """The engine on a study's candidate table under budget ``b`` and SLO ``terms``: the
+    :class:`Study` fields that depend on them (one code path for :func:`optimize` and
+    :func:`frontier.reselect`), with fronts over ``objectives``."""
     budget_terms = (Constraint("cost", "mean", "<=", math.inf),
                     Constraint("time", "mean", "<=", math.inf),
                     Constraint("accuracy", "mean", ">=", -math.inf))
-    if knee_normalise not in ("front", "budget"):
-        raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
     # the paper's budget-normalised space is (C/C_max, T/T_max, A); other objectives have no
     # budget to be divided by, so a front over them is normalised by its own range
-    norm = "budget" if front_objs == ("cost", "time", "accuracy") else "front"
-    choice = choose(table, objectives=front_objs, slo=budget_terms + terms,
+    norm = "budget" if tuple(objectives) == OBJECTIVE_NAMES else "front"
+    choice = choose(table, objectives=tuple(objectives), slo=budget_terms + tuple(terms),
                     limits=dict(enumerate(b)), group_by="model", order_by="k",
                     normalise=norm, knee_normalise=knee_normalise)
-    M, K = len(names), len(ks)
+    K = len(ks)
     bshape = b.C_max.shape
 
     def grid(a):  # (*B, n, ...) -> (*B, M, K, ...)
@@ -530,10 +562,9 @@ def optimize(
     viol = grid(choice.violation)
     slo_ok = jnp.all(viol[(0,) * len(bshape)][..., 3:] == 0, axis=-1) if terms else (
         jnp.ones((M, K), bool))
-    return Study(
-        models=names, ks=ks, budget=b, slo=terms, summary=summ,
-        feasible=grid(choice.feasible), pareto=grid(choice.front), violation=viol[..., :3],
-        slo_ok=slo_ok, points=pts,
+    return dict(
+        budget=b, slo=tuple(terms), feasible=grid(choice.feasible), pareto=grid(choice.front),
+        violation=viol[..., :3], slo_ok=slo_ok, points=pts,
         cross=CrossModel(grid(choice.feasible), grid(choice.cross_front), cpts),
-        table=table, choice=choice, knee_normalise=knee_normalise,
+        choice=choice, knee_normalise=knee_normalise,
     )

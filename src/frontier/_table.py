@@ -336,5 +336,8 @@ class Table:
         parts = []
         for k in names:
             v = np.asarray(self.knobs[k])[row]
-            parts.append(f"{k}={v.item() if hasattr(v, 'item') else v}")
+            v = v.item() if hasattr(v, "item") else v
+            if isinstance(v, float):
+                v = f"{v:g}"  # 32.0 -> 32, 0.125 -> 0.125
+            parts.append(f"{k}={v}")
         return ", ".join(parts) if parts else f"row {row}"

@@ -1,4 +1,9 @@
-"""Boundary checks shared by the public wrappers (never used inside kernels)."""
+"""Boundary checks shared by the public wrappers (never used inside kernels).
+
+Each check exists once: points, reference points and other real arrays, dtypes, concreteness,
+``maximise`` and the one flip that turns maximised objectives into minimised ones, the work
+dtype of half-precision inputs, flags, choices, keys and seeds, positive integers.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["as_key", "as_points", "maximise_mask", "minimised", "positive_int"]
+__all__ = [
+    "as_flag",
+    "as_key",
+    "as_points",
+    "as_real",
+    "as_ref",
+    "concrete",
+    "maximise_mask",
+    "minimised",
+    "one_of",
+    "positive_int",
+    "work_dtype",
+]
 
 
 def as_key(key: Any, name: str = "key") -> jax.Array:
@@ -34,8 +51,10 @@ def as_key(key: Any, name: str = "key") -> jax.Array:
     )
 
 
-def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as a Python int ``>= minimum`` or raise naming ``name``."""
+def positive_int(value: Any, name: str, *, minimum: int = 1, below: int | None = None) -> int:
+    """Return ``value`` as a Python int ``>= minimum`` (and ``< below``, if given) or raise
+    naming ``name``. ``below=frontier.kernels._primitives.COUNT_LIMIT`` bounds a count the
+    kernels keep in ``int32``."""
     if isinstance(value, bool):
         raise TypeError(f"`{name}` must be an integer, got a bool")
     try:
@@ -47,7 +66,45 @@ def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
             raise TypeError(f"`{name}` must be an integer, got {value!r}") from None
     if out < minimum:
         raise ValueError(f"`{name}` must be >= {minimum}, got {out}")
+    if below is not None and out >= below:
+        limit = f"2**{below.bit_length() - 1}" if below & (below - 1) == 0 else str(below)
+        raise ValueError(f"`{name}` must be < {limit}, got {out}")
     return out
+
+
+def as_flag(value: Any, name: str) -> bool:
+    """Return ``value`` as a Python bool; anything but a bool raises ``TypeError``."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be a bool, got {value!r}")
+    return bool(value)
+
+
+def one_of(value: Any, name: str, choices: Sequence[Any], *, what: str | None = None) -> Any:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` naming ``name``
+    (``what`` words the start of the message, default ``name``)."""
+    if value not in choices:
+        raise ValueError(
+            f"unknown {what or name} {value!r}: `{name}` must be one of {tuple(choices)}"
+        )
+    return value
+
+
+def concrete(x: Any) -> np.ndarray | None:
+    """``x`` as a NumPy array, or ``None`` when it is traced (inside ``jit`` or ``vmap``)."""
+    try:
+        return np.asarray(x)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return None
+
+
+def _array(x: Any) -> jax.Array | np.ndarray:
+    return x if isinstance(x, jax.Array) else np.asarray(x)
+
+
+def _is_real(dtype: Any) -> bool:
+    return dtype.kind != "O" and (
+        jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.integer)
+    )
 
 
 def as_points(points: Any, name: str = "points", *, batched: bool = False) -> jax.Array:
@@ -56,11 +113,8 @@ def as_points(points: Any, name: str = "points", *, batched: bool = False) -> ja
     Integer and boolean inputs are rejected with ``TypeError`` (convert explicitly, e.g.
     ``points.astype(float)``, to make the precision choice visible).
     """
-    arr = points if isinstance(points, jax.Array) else np.asarray(points)
-    if arr.dtype == object or not (
-        jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)
-        or arr.dtype == bool
-    ):
+    arr = _array(points)
+    if not (_is_real(arr.dtype) or arr.dtype == bool):
         raise TypeError(f"`{name}` must be a real floating array, got dtype {arr.dtype}")
     if not jnp.issubdtype(arr.dtype, jnp.floating):
         raise TypeError(
@@ -77,10 +131,37 @@ def as_points(points: Any, name: str = "points", *, batched: bool = False) -> ja
     return jnp.asarray(arr)
 
 
-def maximise_mask(maximise: bool | Sequence[bool] | Any, m: int) -> np.ndarray:
-    """Resolve ``maximise`` (a bool or one bool per objective) to a static ``(m,)`` bool mask."""
+def as_real(
+    x: Any, name: str, *, shape: tuple[int, ...] | None = None, like: jax.Array | None = None
+) -> jax.Array:
+    """Validate a real (floating or integer) array, of ``shape`` if given; ``like`` is the
+    points array the shape must match, named in the error. The dtype is left as it is."""
+    arr = _array(x)
+    if not _is_real(arr.dtype):
+        raise TypeError(
+            f"`{name}` must be a real (floating or integer) array, got dtype {arr.dtype}"
+        )
+    if shape is not None and arr.shape != shape:
+        against = "" if like is None else f" to match points of shape {like.shape}"
+        raise ValueError(f"`{name}` must have shape {shape}{against}, got shape {arr.shape}")
+    return jnp.asarray(arr)
+
+
+def as_ref(ref: Any, points: jax.Array, name: str = "ref") -> jax.Array:
+    """Validate a reference point ``(m,)`` for ``points`` ``(n, m)``: real, and free of NaN
+    when concrete. The dtype is left as it is (the wrapper casts it with the points)."""
+    r = as_real(ref, name, shape=(points.shape[-1],), like=points)
+    c = concrete(r)
+    if c is not None and bool(np.any(np.isnan(c.astype(float)))):
+        raise ValueError(f"`{name}` must not contain NaN, got {c.tolist()}")
+    return r
+
+
+def maximise_mask(maximise: bool | Sequence[bool] | Any, m: int) -> tuple[bool, ...]:
+    """Resolve ``maximise`` (a bool or one bool per objective) to ``m`` static flags (a tuple,
+    so it can be a static argument of ``jit``)."""
     if isinstance(maximise, bool | np.bool_):
-        return np.full(m, bool(maximise))
+        return (bool(maximise),) * m
     mask = np.asarray(maximise)
     if mask.dtype != bool:
         raise TypeError(f"`maximise` must be a bool or a sequence of bools, got {maximise!r}")
@@ -89,12 +170,21 @@ def maximise_mask(maximise: bool | Sequence[bool] | Any, m: int) -> np.ndarray:
             f"`maximise` has shape {mask.shape} but points have m={m} objectives; pass one"
             " bool per objective"
         )
-    return mask
+    return tuple(bool(b) for b in mask)
 
 
-def minimised(points: jax.Array, mask: np.ndarray) -> jax.Array:
-    """Negate the maximised columns so every objective is minimised."""
+def minimised(x: jax.Array, mask: Sequence[bool] | np.ndarray) -> jax.Array:
+    """Negate the maximised columns of ``x`` ``(..., m)`` so every objective is minimised
+    (rank-promotion safe; the dtype is kept)."""
+    mask = np.asarray(mask, dtype=bool)
     if not mask.any():
-        return points
-    sign = jnp.asarray(np.where(mask, -1.0, 1.0), dtype=points.dtype)
-    return points * sign.reshape((1,) * (points.ndim - 1) + (-1,))
+        return x
+    sign = jnp.asarray(np.where(mask, -1.0, 1.0), dtype=x.dtype)
+    return x * sign.reshape((1,) * (x.ndim - 1) + (-1,))
+
+
+def work_dtype(dtype: Any) -> jnp.dtype:
+    """The dtype computations run in: ``float32`` for half-precision floats (``float16``,
+    ``bfloat16``), else ``dtype``; results are cast back to the input dtype."""
+    dtype = jnp.dtype(dtype)
+    return dtype if dtype.itemsize >= 4 else jnp.dtype(jnp.float32)

@@ -1,4 +1,5 @@
-"""The ``frontier`` command line: argparse and the commands ``models``, ``run``, ``sensitivity``.
+"""The ``frontier`` command line: argparse and the commands ``models``, ``run``, ``sensitivity``,
+``report``, ``sweep`` and ``compare``.
 
 The commands only wire the pieces together: :mod:`frontier._scenario` reads the scenario,
 :func:`frontier.optimize` and :func:`frontier.sensitivity` compute, :mod:`frontier._records`
@@ -11,6 +12,7 @@ with exit status 2, and comes before the simulation where it can be known then (
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -22,9 +24,24 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ._console import format_models, format_sensitivity, format_study
+from ._console import (
+    format_compare,
+    format_models,
+    format_sensitivity,
+    format_study,
+    format_sweep,
+)
 from ._io import check_out_dir, write_dir
-from ._records import dumps, sensitivity_record, study_csvs, study_records
+from ._records import (
+    compare_csv,
+    compare_record,
+    dumps,
+    sensitivity_record,
+    study_csvs,
+    study_records,
+    sweep_csv,
+    sweep_record,
+)
 from ._rules import SOFT_RULES
 
 __all__ = ["main"]
@@ -32,7 +49,8 @@ __all__ = ["main"]
 #: What an existing ``--out`` may hold to be replaced: what the commands write (and a
 #: desktop's folder metadata). Anything else makes a command refuse the directory.
 _OUTPUTS = ("study.json", "selections.csv", "candidates.csv", "figures", "sensitivity.json",
-            "tornado-*.*", ".DS_Store")
+            "tornado-*.*", "report.html", "sweep.json", "sweep.csv", "compare.json",
+            "compare.csv", ".DS_Store")
 
 
 class _UsageError(Exception):
@@ -72,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
             "Simulate every model for every k of the grid (P, 2P, ... <= k-max by default),"
             " apply the budget (and SLO), and print the selected operating points per model"
             " and across models. Writes study.json, selections.csv, candidates.csv and the"
-            " figures (PNG and PDF) to --out, replacing the directory as a whole: a reader"
+            " figures (PNG and PDF) to --out (and, with --html, report.html: one"
+            " self-contained page), replacing the directory as a whole: a reader"
             " sees the old set of files or the new one, and an existing --out may hold only"
             " what frontier writes. The JSON is strict: null stands for no limit and for a"
             " missing value. Built-in scenarios: " + ", ".join(BUILTIN)
@@ -127,9 +146,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="frontier-out", metavar="DIR",
                    help="output directory, replaced as a whole (default: frontier-out)")
     r.add_argument("--no-write", action="store_true", help="write nothing, only print")
-    r.add_argument("--no-plots", action="store_true", help="skip the figures")
+    r.add_argument("--no-plots", action="store_true",
+                   help="skip the figure files (the --html report still embeds its figures)")
     r.add_argument("--json", action="store_true",
                    help="print the results as JSON on stdout instead of the table")
+    r.add_argument("--html", action="store_true",
+                   help="also write report.html: one self-contained page (tables, a line on"
+                   " each choice, figures embedded) that opens offline")
 
     sn = sub.add_parser(
         "sensitivity",
@@ -171,7 +194,114 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--no-write", action="store_true", help="write nothing, only print")
     sn.add_argument("--no-plots", action="store_true", help="skip the tornado plot")
     sn.add_argument("--json", action="store_true", help="print JSON instead of the table")
+
+    sw = sub.add_parser(
+        "sweep",
+        help="read measured benchmark runs, find the front and choose an operating point",
+        description=(
+            "Read serving-benchmark results (vLLM, SGLang, AIPerf, GenAI-Perf, GuideLLM,"
+            " LLMPerf, AIConfigurator or plain tables; format detected from content), find the"
+            " Pareto front of the objectives and choose the operating point of --rule among"
+            " the configs meeting --slo (repeats of a config are averaged first). Prints the"
+            " front and a one-line explanation (when nothing meets the SLO: the closest config"
+            " and the term that binds); writes sweep.json, sweep.csv and the figures to --out,"
+            " replacing the directory as a whole. Defaults: the front of p99 (else mean) TTFT"
+            " against tokens/s per GPU (else output tokens/s), rule 'max tokens_per_gpu'"
+            " (else output throughput); runs of one config from different sources (whole-sweep"
+            " files, or directories such as vllm/ and tgi/) labelled by source and chosen on"
+            " per label."),
+    )
+    _sweep_inputs(sw)
+    sw.add_argument("paths", nargs="+", metavar="PATH",
+                    help="result files, directories (read recursively) or globs")
+    sw.add_argument("--rule", metavar="RULE",
+                    help="'max NAME' or 'min NAME' (best feasible config on one metric), or"
+                    " knee_chord, knee_curvature, utopia, cube (default: max tokens_per_gpu,"
+                    " else max output_throughput)")
+    sw.add_argument("--label", metavar="L", help="a label for every run read")
+    sw.add_argument("--label-by", choices=("auto", "file", "dir", "none"), default="auto",
+                    help="label runs by their file, or by the first directory under the"
+                    " files' common directory, so that runs of different sources are never"
+                    " repeats of each other; auto (default): by file when runs of one config"
+                    " come from files that each hold a whole sweep, by directory when they"
+                    " come from different directories, else not")
+    sw.add_argument("--group-by", metavar="KNOB",
+                    help="choose per value of a knob, and across (default: label, when runs"
+                    " are labelled; 'none' for one choice)")
+    sw.add_argument("--out", default="frontier-sweep", metavar="DIR",
+                    help="output directory, replaced as a whole (default: frontier-sweep)")
+    _output_flags(sw)
+
+    cp = sub.add_parser(
+        "compare",
+        help="compare the fronts of two systems: hypervolume gain, dominated rows, SLO shift",
+        description=(
+            "Read two sets of results, A (before) and B (after), find both fronts and print"
+            " the hypervolume of each in one common normalisation (the ideal and nadir of the"
+            " two fronts map to 0 and 1, reference point 1.1) and the gain, the rows of each"
+            " side the other dominates, and the best --target value under the matched SLO"
+            " --at, before and after. Writes compare.json, compare.csv and the overlay figure"
+            " to --out, replacing the directory as a whole."),
+    )
+    _sweep_inputs(cp)
+    cp.add_argument("a", metavar="A", help="side A: a result file, directory or glob")
+    cp.add_argument("b", metavar="B", help="side B: a result file, directory or glob")
+    cp.add_argument("--at", metavar="TEXT",
+                    help="the matched SLO of the shift, e.g. 'p99 ttft_ms <= 500' (default:"
+                    " --slo)")
+    cp.add_argument("--target", metavar="NAME",
+                    help="the metric of the shift (default: tokens_per_gpu, else"
+                    " output_throughput)")
+    cp.add_argument("--labels", nargs=2, metavar=("NAME_A", "NAME_B"),
+                    help="names of the two sides (default: their file or directory names)")
+    cp.add_argument("--out", default="frontier-compare", metavar="DIR",
+                    help="output directory, replaced as a whole (default: frontier-compare)")
+    _output_flags(cp)
+
+    rp = sub.add_parser(
+        "report",
+        help="rebuild the HTML report of a study from its study.json (no simulation)",
+        description=(
+            "Write the self-contained HTML report of a study (the file `frontier run --html`"
+            " writes) from its study.json alone: the selection tables, a plain-language line on"
+            " each choice and each infeasibility, and the figures, drawn from the records."
+            " With --sensitivity, a section with the tornado plots of a sensitivity.json."
+        ),
+    )
+    rp.add_argument("study", metavar="STUDY_JSON", help="a study.json written by frontier run")
+    rp.add_argument("--out", metavar="FILE",
+                    help="the HTML file to write (default: report.html beside STUDY_JSON)")
+    rp.add_argument("--sensitivity", metavar="JSON",
+                    help="a sensitivity.json written by frontier sensitivity")
+    rp.add_argument("--figures", choices=("summary", "all", "none"), default="summary",
+                    help="summary (default): per budget the cross-model front and one panel"
+                    " per model; all: plus each model's 3-D feasible region; none")
     return p
+
+
+def _sweep_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", metavar="NAME",
+                   help="force a format: vllm, sglang, aiperf, genai-perf, guidellm, llmperf,"
+                   " aiconfigurator, plain (default: detected from content)")
+    p.add_argument("--objectives", nargs="+", metavar="NAME[:SENSE]",
+                   help="the front's objectives, e.g. p99_ttft_ms:min tokens_per_gpu:max (a"
+                   " sense must be the metric's own; default: p99 TTFT and tokens per GPU)")
+    p.add_argument("--slo", metavar="TEXT",
+                   help="constraints, e.g. 'p99 ttft_ms <= 500 and mean tpot_ms <= 20'")
+    p.add_argument("--num-gpus", metavar="N",
+                   help="GPUs per run, or the name of a column holding it (adds tokens_per_gpu)")
+    p.add_argument("--gpu-hour-price", metavar="P",
+                   help="$ per GPU-hour, or a column name (adds cost_per_mtok)")
+    p.add_argument("--by", choices=("config", "run"), default="config",
+                   help="compare configs on the means of their repeats (default) or every run"
+                   " on its own")
+
+
+def _output_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-write", action="store_true", help="write nothing, only print")
+    p.add_argument("--no-plots", action="store_true", help="skip the figures")
+    p.add_argument("--json", action="store_true",
+                   help="print the results as JSON on stdout instead of the table")
 
 
 def _write_texts(directory: str, files: Mapping[str, str]) -> None:
@@ -224,6 +354,8 @@ def _cmd_run(args) -> int:
         "time_model": args.time_model, "knee_normalise": args.knee_normalise,
         **_extension_overrides(args),
     })
+    if args.html and args.no_write:
+        raise _UsageError("--html writes report.html into --out; drop --no-write")
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
@@ -251,6 +383,10 @@ def _cmd_run(args) -> int:
             _write_texts(directory, files)
             if not args.no_plots:
                 _run_figures(directory, study, names)
+            if args.html:
+                from ._report import write_report
+
+                write_report(os.path.join(directory, "report.html"), json.loads(text))
 
         _write(args, fill)
     return 0
@@ -325,6 +461,158 @@ def _cmd_sensitivity(args) -> int:
     return 0
 
 
+def _objectives(items: Sequence[str] | None) -> dict[str, str | None] | None:
+    """``["p99_ttft_ms:min", "tokens_per_gpu"]`` -> ``{"p99_ttft_ms": "min", ...: None}``."""
+    if items is None:
+        return None
+    out: dict[str, str | None] = {}
+    for item in items:
+        name, _, sense = item.partition(":")
+        if sense and sense not in ("min", "max"):
+            raise _UsageError(f"--objectives: {item!r}: the sense after ':' must be min or max")
+        if not name:
+            raise _UsageError(f"--objectives: {item!r} names no metric")
+        out[name] = sense or None
+    return out
+
+
+def _number_or_column(text: str | None, what: str, kind: type) -> Any:
+    if text is None:
+        return None
+    try:
+        v = kind(text)
+    except ValueError:
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./ -]*", text):
+            return text  # a column name
+        raise _UsageError(f"{what}: {text!r} is neither a number nor a column name") from None
+    return v
+
+
+def _read(paths: Any, args, label: str | None = None):
+    import frontier
+
+    return frontier.read_sweep(
+        paths, format=args.format, label=label,
+        num_gpus=_number_or_column(args.num_gpus, "--num-gpus", int),
+        gpu_hour_price=_number_or_column(args.gpu_hour_price, "--gpu-hour-price", float))
+
+
+def _cmd_sweep(args) -> int:
+    if not args.no_write:
+        check_out_dir(args.out, replaceable=_OUTPUTS)
+    t0 = time.perf_counter()
+    sweep = _read(list(args.paths), args, args.label)
+    by = sweep.mixed_sources() if args.label_by == "auto" else args.label_by
+    if by in ("file", "dir"):
+        sweep = sweep.label_by_source(by)
+    group = args.group_by
+    if group is None:
+        group = "label" if "label" in sweep.table and sweep.table["label"].nunique() > 1 \
+            else None
+    elif group == "none":
+        group = None
+    sel = sweep.select(args.slo, args.rule, objectives=_objectives(args.objectives),
+                       group_by=group, by=args.by)
+    elapsed = time.perf_counter() - t0
+    labels = sorted(set(sweep.table["label"])) if "label" in sweep.table else []
+    rec = sweep_record(sweep, sel, inputs={
+        "paths": list(args.paths), "format": args.format, "num_gpus": args.num_gpus,
+        "gpu_hour_price": args.gpu_hour_price, "label_by": args.label_by, "labels": labels})
+    text = dumps(rec)
+    print(text if args.json else format_sweep(rec, elapsed))
+    if not args.no_write:
+        files = {"sweep.json": text, "sweep.csv": sweep_csv(sel)}
+
+        def fill(directory: str) -> None:
+            _write_texts(directory, files)
+            if not args.no_plots:
+                from . import plot
+
+                plot.save_sweep(sweep, os.path.join(directory, "figures"), sel)
+
+        _write(args, fill)
+    return 0
+
+
+def _usage_errors(cmd: Callable[[Any], int]) -> Callable[[Any], int]:
+    """The sweep commands pass the user's text to the library, whose argument errors
+    (``TypeError`` as well as ``ValueError``) are then usage errors."""
+    def run(args) -> int:
+        try:
+            return cmd(args)
+        except TypeError as e:
+            raise _UsageError(str(e)) from None
+
+    return run
+
+
+def _side_name(path: str) -> str:
+    base = os.path.basename(os.path.normpath(path)) or path
+    return os.path.splitext(base)[0] if os.path.isfile(path) else base
+
+
+def _cmd_compare(args) -> int:
+    import frontier
+
+    if not args.no_write:
+        check_out_dir(args.out, replaceable=_OUTPUTS)
+    labels = tuple(args.labels) if args.labels else (_side_name(args.a), _side_name(args.b))
+    if labels[0] == labels[1]:
+        labels = (f"A ({labels[0]})", f"B ({labels[1]})")
+    t0 = time.perf_counter()
+    a, b = _read(args.a, args), _read(args.b, args)
+    cmp = frontier.compare(a, b, _objectives(args.objectives), slo=args.slo, at=args.at,
+                           target=args.target, by=args.by, labels=labels)
+    elapsed = time.perf_counter() - t0
+    knobs = [k for k in dict.fromkeys(("label", *a.knobs, *b.knobs))
+             if k in cmp.a.knobs or k in cmp.b.knobs]
+    rec = compare_record(cmp, knobs=knobs, inputs={
+        "a": args.a, "b": args.b, "format": args.format, "num_gpus": args.num_gpus,
+        "gpu_hour_price": args.gpu_hour_price, "slo": args.slo, "at": args.at,
+        "target": args.target, "by": args.by})
+    text = dumps(rec)
+    print(text if args.json else format_compare(rec, elapsed))
+    if not args.no_write:
+        files = {"compare.json": text, "compare.csv": compare_csv(cmp)}
+
+        def fill(directory: str) -> None:
+            _write_texts(directory, files)
+            if not args.no_plots:
+                from . import plot
+
+                plot.save_compare(cmp, os.path.join(directory, "figures"))
+
+        _write(args, fill)
+    return 0
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as e:
+        raise _UsageError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}); pass the "
+                          f"{what} that frontier wrote") from None
+
+
+def _cmd_report(args) -> int:
+    from ._report import write_report
+
+    rec = _read_json(args.study, "study.json")
+    sens = _read_json(args.sensitivity, "sensitivity.json") if args.sensitivity else None
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.study)), "report.html")
+    if os.path.isdir(out):
+        raise _UsageError(f"--out {out!r} is a directory; name the HTML file to write")
+    t0 = time.perf_counter()
+    try:
+        write_report(out, rec, sensitivity=sens, figures=args.figures)
+    except (KeyError, IndexError, TypeError) as e:  # a record of another shape
+        raise _UsageError(f"{args.study}{' or ' + args.sensitivity if sens else ''}: not a "
+                          f"record frontier wrote ({type(e).__name__}: {e})") from None
+    print(f"wrote {out} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def _terminate(signum, frame) -> NoReturn:
     raise _Terminated(signum)
 
@@ -337,7 +625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with no temporary directory behind, and returns 130 (143 for SIGTERM).
     """
     args = _parser().parse_args(argv)
-    command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity}
+    command = {"models": _cmd_models, "run": _cmd_run, "sensitivity": _cmd_sensitivity,
+               "report": _cmd_report, "sweep": _usage_errors(_cmd_sweep),
+               "compare": _usage_errors(_cmd_compare)}
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:

@@ -6,6 +6,13 @@ tables with a column mapping, and returns a :class:`Sweep`: a pandas table with 
 per run, knob columns, canonical metric columns (units converted and named, see
 ``frontier._sweeps._canonical``), derived metrics (``frontier._sweeps._derived``), a
 ``config`` id shared by repeats of the same configuration, and a report of dropped rows.
+
+Choosing goes through the one study engine (:func:`frontier.choose`) on
+:meth:`Sweep.to_table` (``frontier._sweeps._table`` says how columns map to objectives and
+statistics): :meth:`Sweep.front`, :meth:`Sweep.select` (``"max tokens_per_gpu"`` subject to
+``"p99 ttft_ms <= 500 and mean tpot_ms <= 20"``, knees), :meth:`Sweep.explain`; repeats give
+:meth:`Sweep.summary` (means and Student-t intervals) and :meth:`Sweep.pareto_probability`
+(bootstrap over the repeats).
 """
 
 from __future__ import annotations
@@ -17,17 +24,21 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from . import _derived, aiconfigurator, aiperf, guidellm, llmperf, plain, sglang, vllm
 from ._canonical import LATENCIES, METRICS, MetricInfo, metric_info
+from ._choose import Selection
 from ._common import Parsed, read_text, to_numeric_checked
 from ._detect import FORMATS, Detected, detect, layout_of
 
-__all__ = ["FORMATS", "METRICS", "MetricInfo", "Sweep", "read_sweep"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .._table import Table
+
+__all__ = ["FORMATS", "METRICS", "MetricInfo", "Selection", "Sweep", "read_sweep"]
 
 _DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
 _THROUGHPUTS = ("request_throughput", "output_throughput", "total_token_throughput")
@@ -62,6 +73,14 @@ class Sweep:
     requests
         Per-request rows (``run`` = row position in ``table``, ``success``, ``ttft_ms``,
         ``tpot_ms``, ``e2el_ms``, token counts) where the files hold them, else ``None``.
+
+    Notes
+    -----
+    :meth:`front`, :meth:`select` and :meth:`explain` choose through :func:`frontier.choose`
+    on :meth:`to_table`; by default they compare configs on the means of their repeats.
+    :meth:`summary` gives those means with confidence intervals, :meth:`pareto_probability`
+    each config's probability of being Pareto-optimal; :func:`frontier.compare` compares
+    two sweeps.
 
     Examples
     --------
@@ -130,6 +149,333 @@ class Sweep:
         metrics = tuple(m for m in METRICS if m in set(self.metrics) | {"goodput"})
         return Sweep(_order(table, self.knobs, metrics), self.knobs, metrics, self.dropped,
                      self.requests)
+
+    # ------------------------------------------------------------------ choosing
+    def to_table(self, objectives: Any = None, *, by: str = "run") -> Table:
+        """The sweep as a :class:`frontier.Table` for :func:`frontier.choose`.
+
+        Parameters
+        ----------
+        objectives
+            Objectives to put first (see :meth:`front`); a latency percentile such as
+            ``"p99_ttft_ms"`` becomes an objective of its own. Every metric is in the table
+            either way.
+        by
+            ``"run"`` (default): one row per run of :attr:`table`; ``"config"``: one row per
+            config, each metric the mean over the config's repeats.
+
+        Returns
+        -------
+        Table
+            Knobs: ``label`` (when read with one), the sweep's knobs, ``config`` (and
+            ``repeat`` by run). Objectives: ``{stat}_{family}_ms`` columns are statistics of
+            the objective ``{family}_ms`` (``p99_ttft_ms`` is ``p99`` of ``ttft_ms``;
+            ``median`` is ``p50``; the mean is NaN where the sweep has no mean); every other
+            metric is an objective with one statistic, ``mean``. Senses and units are the
+            metrics' (:data:`METRICS`), bounds ``(0, inf)``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+        >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x,
+        ...     "mean_ttft_ms": t, "p99_ttft_ms": 2 * t} for c, x, t in
+        ...     [(1, 100.0, 20.0), (8, 700.0, 50.0)]]))
+        >>> t = read_sweep(f).to_table()
+        >>> t.names
+        ('output_throughput', 'ttft_ms', 'tokens_per_user')
+        >>> sorted(t.stats["ttft_ms"]), list(t.knobs)
+        (['mean', 'p99'], ['max_concurrency', 'config', 'repeat'])
+        >>> t.stat("ttft_ms", "p99").tolist()
+        [40.0, 100.0]
+        """
+        from ._table import to_table
+
+        return to_table(self, objectives, by=by)
+
+    def front(self, objectives: Any = None, *, slo: Any = None, group_by: str | None = None,
+              by: str = "config") -> np.ndarray:
+        """Boolean mask over the rows of :attr:`table`: the runs on the Pareto front.
+
+        Parameters
+        ----------
+        objectives
+            Name -> ``"min"``/``"max"`` (``{"p99_ttft_ms": "min", "tokens_per_gpu":
+            "max"}``), or a sequence of names, each in its metric's sense. A name is a
+            metric column or a latency family (``"ttft_ms"``: its mean). A sense that
+            contradicts the metric (``"max"`` for a latency) is an error. Default: the
+            latency-throughput frontier, the sweep's p99 (else p95, p90, mean, median) TTFT
+            (else E2E latency) against ``tokens_per_gpu`` (else output, total-token or
+            request throughput).
+        slo
+            Constraints the front is taken under, e.g. ``"p99 ttft_ms <= 500 and mean
+            tpot_ms <= 20"`` (see :meth:`select`).
+        group_by
+            A knob (e.g. ``"label"``): one front per group.
+        by
+            ``"config"`` (default): configs are compared on the means of their repeats and
+            every run of a front config is marked; ``"run"``: each run on its own. Without
+            repeats the two agree.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(table),)`` bool. A run lacking a value of an objective (or of a
+            constrained statistic) is never on the front; of identical points only the first
+            is marked (the engine's rule).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+        >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x,
+        ...     "p99_ttft_ms": t} for c, x, t in
+        ...     [(1, 100.0, 40.0), (16, 1300.0, 80.0), (64, 3000.0, 240.0), (128, 2900.0, 800.0)]]))
+        >>> read_sweep(f).front({"p99_ttft_ms": "min", "output_throughput": "max"}).tolist()
+        [True, True, True, False]
+        """
+        from ._choose import front
+
+        return front(self, objectives, slo=slo, group_by=group_by, by=by)
+
+    def select(self, slo: Any = None, rule: str | None = None, *, objectives: Any = None,
+               group_by: str | None = None, by: str = "config") -> Selection:
+        """The operating point of ``rule`` among the configs that meet ``slo``.
+
+        Parameters
+        ----------
+        slo
+            Constraints, e.g. ``"p99 ttft_ms <= 500 and mean tpot_ms <= 20"``: terms
+            ``STAT NAME OP VALUE`` joined by ``and``, ``STAT`` a statistic the sweep holds
+            for the family ``NAME`` (``p99 ttft_ms`` reads the column ``p99_ttft_ms``), or
+            ``NAME OP VALUE`` for one-value metrics (``tokens_per_user >= 20``). A statistic
+            the sweep lacks is an error naming those it has.
+        rule
+            ``"max NAME"``/``"min NAME"``: the feasible config best on one metric (the sense
+            must be the metric's); or an engine rule on the front of ``objectives``:
+            ``"knee_chord"``, ``"knee_curvature"``, ``"utopia"``, ``"cube"``,
+            ``"knee_paper"``. Default: ``"max tokens_per_gpu"`` (else the first of output,
+            total-token and request throughput the sweep has).
+        objectives
+            The front's objectives, as in :meth:`front`; a ``max``/``min`` rule's metric is
+            added when missing.
+        group_by
+            A knob: one choice per group, plus the choice across all groups (``cross``).
+        by
+            ``"config"`` (default): repeats are averaged first and the configs compared on
+            their means (the explanation says so); ``"run"``: each run on its own.
+
+        Returns
+        -------
+        Selection
+            ``rows`` (the chosen rows; empty when nothing qualifies), ``explanation`` (one
+            line; when nothing meets the SLO it names the closest config and the term that
+            binds, by how much), ``choice`` (the engine's result), ``candidates`` (what was
+            chosen on, with ``feasible``/``front``/``selected`` flags), ``rule``, ``by``,
+            ``cross``.
+
+        Raises
+        ------
+        ValueError
+            An unknown objective, statistic or rule; a sense that contradicts the metric.
+
+        Notes
+        -----
+        Everything goes through :func:`frontier.choose` on :meth:`to_table`: the same
+        feasibility, fronts and rules as a simulated study.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+        >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x,
+        ...     "p99_ttft_ms": t, "mean_tpot_ms": p} for c, x, t, p in
+        ...     [(1, 100.0, 40.0, 10.0), (16, 1300.0, 80.0, 12.0), (64, 3000.0, 240.0, 20.0),
+        ...      (128, 2900.0, 800.0, 40.0)]]))
+        >>> s = read_sweep(f, num_gpus=2)
+        >>> sel = s.select("p99 ttft_ms <= 500 and mean tpot_ms <= 15", "max tokens_per_gpu")
+        >>> sel.rows["max_concurrency"].tolist()
+        [16]
+        >>> sel.explanation
+        'max tokens_per_gpu subject to p99 ttft_ms <= 500 and mean tpot_ms <= 15: max_concurrency=16 (tokens_per_gpu 650 tok/s/gpu, p99_ttft_ms 80 ms, mean_tpot_ms 12 ms); 2 of 4 configs feasible'
+        >>> s.select("p99 ttft_ms <= 30").explanation
+        'max tokens_per_gpu subject to p99 ttft_ms <= 30: no feasible config; closest is max_concurrency=1: p99 ttft_ms 40 ms misses <= 30 ms by 10 ms (33.3%)'
+        """  # noqa: E501
+        from ._choose import select
+
+        return select(self, slo, rule, objectives, group_by, by)
+
+    def explain(self, slo: Any, *, objectives: Any = None, group_by: str | None = None,
+                by: str = "config") -> str:
+        """One line on ``slo``: how many configs meet it or, when none does, the closest
+        config and the term that binds, by how much (:meth:`frontier.Choice.explain`).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+        >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x,
+        ...     "p99_ttft_ms": t} for c, x, t in [(1, 100.0, 40.0), (16, 1300.0, 80.0)]]))
+        >>> read_sweep(f).explain("p99 ttft_ms <= 50")
+        'p99 ttft_ms <= 50: 1 of 2 configs feasible'
+        """
+        from ._choose import explain
+
+        return explain(self, slo, objectives, group_by, by)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per config: the mean of every metric over its repeats and a confidence interval.
+
+        Parameters
+        ----------
+        confidence
+            The interval's coverage (default 0.95).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per config (in ``config`` order): ``config``, ``label``, the knobs,
+            ``n_runs``; per metric ``m``: ``m`` (the mean over the runs that have it),
+            ``m_n`` (how many do), ``m_sem`` (standard error, ``s / sqrt(n)`` with the sample
+            standard deviation ``s``), and ``m_lo``/``m_hi``, the Student-t interval
+            ``mean +- t(n - 1) * sem``. With a single run the mean is that run's value and
+            ``sem``, ``lo`` and ``hi`` are NaN: one run says nothing about the spread.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+        >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x}
+        ...     for c, x in [(8, 100.0), (8, 110.0), (8, 120.0), (16, 200.0)]]))
+        >>> s = read_sweep(f).summary()
+        >>> s[["max_concurrency", "n_runs", "output_throughput"]].to_numpy().tolist()
+        [[8.0, 3.0, 110.0], [16.0, 1.0, 200.0]]
+        >>> [round(v, 3) for v in s.loc[0, ["output_throughput_lo", "output_throughput_hi"]]]
+        [85.159, 134.841]
+        """
+        from ._repeats import summary
+
+        return summary(self, confidence)
+
+    def pareto_probability(self, objectives: Any = None, *, key: Any,
+                           num_resamples: int = 1000) -> pd.Series:
+        """P(Pareto-optimal) of every config, by bootstrap over its repeats.
+
+        Each resample draws, for every config, as many runs as it has with replacement
+        from its own runs and takes their mean; :func:`frontier.pareto_probability`
+        (batched dominance over all resamples) gives the fraction of resamples in which
+        the config is non-dominated (ties with a non-dominated config count as
+        non-dominated).
+
+        Parameters
+        ----------
+        objectives
+            As in :meth:`front`.
+        key
+            A ``jax.random.key`` or an int seed: the result is a function of it.
+        num_resamples
+            Bootstrap resamples (default 1000); the Monte Carlo standard error of a
+            probability ``p`` is ``sqrt(p (1 - p) / num_resamples)``.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by ``config``. A config measured once enters every resample with its
+            one value; runs lacking an objective value are left out, and a config with no
+            run left gets NaN.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+        >>> rows = [(1, 100.0, 40.0), (1, 104.0, 42.0), (8, 101.0, 41.0), (8, 99.0, 39.0),
+        ...         (64, 50.0, 90.0), (64, 52.0, 95.0)]
+        >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x,
+        ...     "p99_ttft_ms": t} for c, x, t in rows]))
+        >>> p = read_sweep(f).pareto_probability(key=0, num_resamples=200)
+        >>> p.round(2).tolist()[2]  # concurrency 64 is dominated in every resample
+        0.0
+        """
+        from ._repeats import pareto_probability
+
+        return pareto_probability(self, objectives, key=key, num_resamples=num_resamples)
+
+    def label_by_source(self, by: str = "file") -> Sweep:
+        """A copy labelled by where each run was read from, ``config`` and ``repeat``
+        recomputed: runs of different sources are then never repeats of each other.
+
+        Parameters
+        ----------
+        by
+            ``"file"``: the file's path relative to the files' common directory, without
+            the suffix (for files that each hold a whole sweep of one system: a
+            ``vllm.csv`` and a ``tgi.csv`` with the same concurrencies); ``"dir"``: the
+            first directory under that common directory (for trees such as ``vllm/...``
+            and ``tgi/...`` of one-run files; files directly in it get its name). An
+            existing label is kept in front, joined with ``/``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, json
+        >>> from frontier import read_sweep
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> for name, x in (("a", 100.0), ("b", 150.0)):
+        ...     _ = (d / f"{name}.json").write_text(json.dumps(
+        ...         [{"max_concurrency": c, "output_throughput": c * x} for c in (1, 8)]))
+        >>> s = read_sweep(d)
+        >>> s.table["config"].tolist()   # a.json and b.json read as repeats of each other
+        [0, 1, 0, 1]
+        >>> lab = s.label_by_source()
+        >>> lab.table["label"].tolist(), lab.table["config"].tolist()
+        (['a', 'a', 'b', 'b'], [0, 1, 2, 3])
+        """
+        if by not in ("file", "dir"):
+            raise ValueError(f"`by` must be 'file' or 'dir', got {by!r}")
+        t = self.table.copy()
+        src = t["source"].astype(str)
+        uniq = list(dict.fromkeys(src))
+        absolute = {u: os.path.abspath(u) for u in uniq}
+        root = os.path.commonpath([os.path.dirname(a) for a in absolute.values()])
+        names = {}
+        for u, a in absolute.items():
+            rel = os.path.relpath(a, root)
+            if by == "file":
+                names[u] = os.path.splitext(rel)[0].replace(os.sep, "/")
+            else:
+                parts = rel.split(os.sep)
+                names[u] = parts[0] if len(parts) > 1 else (os.path.basename(root) or root)
+        lab = src.map(names)
+        t["label"] = (t["label"].astype(str) + "/" + lab) if "label" in t else lab
+        t = _with_configs(t.drop(columns=["config", "repeat"]), self.knobs)
+        return Sweep(_order(t, self.knobs, self.metrics), self.knobs, self.metrics,
+                     self.dropped, self.requests)
+
+    def mixed_sources(self) -> str | None:
+        """How repeats mix sources: ``"file"`` when a config's runs come from files that
+        each hold several runs (whole sweeps, likely of different systems), ``"dir"`` when
+        they come from different directories, None when every config's runs share one
+        directory (``run=0.json``, ``run=1.json`` of one ``vllm bench sweep`` combination)
+        or configs are not repeated. :meth:`label_by_source` with the answer tells them
+        apart."""
+        t = self.table
+        srcs = t.groupby("config")["source"].nunique()
+        multi = srcs.index[srcs.to_numpy() > 1]
+        if not len(multi):
+            return None
+        rows = t[t["config"].isin(multi)]
+        per_file = t.groupby("source").size()
+        if int(per_file.loc[rows["source"].unique()].min()) > 1:
+            return "file"
+        dirs = rows.assign(_dir=rows["source"].astype(str).map(os.path.dirname))
+        if int(dirs.groupby("config")["_dir"].nunique().max()) > 1:
+            return "dir"
+        return None
 
     @classmethod
     def concat(cls, sweeps: Sequence[Sweep]) -> Sweep:

@@ -11,6 +11,12 @@ column's name (``ttft_s``, ``"TTFT (ms)"``, ``..._(qpm)``), else the canonical u
 the name that contradicts ``units=`` is an error, not a guess. Every other column is a
 knob unless ``knobs=`` lists the knobs.
 
+The row names of LLMPerf's published result tables (ray-project/llmperf
+``benchmarks/results/<gpu>/*.csv``), in a table with one run per row, are read without a
+mapping (see :data:`LLMPERF_TABLE`; a ``columns=`` entry takes precedence); their
+``mean_input_token_length``/``mean_output_token_length`` columns describe the workload as
+measured, so they are not knobs and are not kept (pass ``knobs=`` to keep them).
+
 JSON may be a list of row objects, an object of equal-length column lists, or one row
 object. CSV is parsed by pandas' ``read_csv``; JSON and JSON Lines by Python's ``json``
 (exact floats, the ``Infinity``/``NaN`` tokens some tools write) into a pandas table.
@@ -37,6 +43,27 @@ from ._common import (
 )
 
 FORMAT = "plain"
+
+#: Canonical name -> column of LLMPerf's published result tables, one run per row
+#: (``concurrency`` is LLMPerf's ``num_concurrent_requests``, a configured limit;
+#: ``latency_ms_per_token`` is its end-to-end latency per output token, ``ntpot``; the units
+#: are in the names: ms, token/sec and requests per minute).
+LLMPERF_TABLE = {
+    "max_concurrency": "concurrency",
+    "mean_ttft_ms": "first-time-to-token_mean_in_ms_(ttft)",
+    "output_throughput": "throughput_token_per_s_(token/sec)",
+    "mean_ntpot_ms": "latency_ms_per_token_(inter_token_latency)",
+    "request_throughput": "requests_per_minute_(qpm)",
+}
+_LLMPERF_WORKLOAD = ("mean_input_token_length", "mean_output_token_length")
+_LLMPERF_MARKS = ("first-time-to-token_mean_in_ms_(ttft)", "throughput_token_per_s_(token/sec)")
+
+
+def is_llmperf_table(df_columns: Sequence[str]) -> bool:
+    """Whether a plain table has the row names of LLMPerf's published result tables."""
+    cols = {str(c).strip() for c in df_columns}
+    return all(m in cols for m in _LLMPERF_MARKS)
+
 
 _SUFFIX = re.compile(rf"^({'|'.join(map(re.escape, STATS))})_({'|'.join(LATENCIES)})_"
                      r"(s|ms|us|ns)$")
@@ -107,6 +134,14 @@ def read(path: Path, text: str, kind: str, *, columns: Mapping[str, str] | None 
     columns = dict(columns or {})
     units = dict(units or {})
     _check_mapping(columns, units)
+    if is_llmperf_table(raw.columns):
+        taken = set(columns.values())
+        for canon, src in LLMPERF_TABLE.items():
+            if canon not in columns and src not in taken and src in raw.columns:
+                columns[canon] = src
+        if knobs is None:
+            raw = raw.drop(columns=[c for c in _LLMPERF_WORKLOAD if c in raw.columns
+                                    and c not in taken])
     for canon, src in columns.items():
         if src not in raw.columns:
             raise ValueError(f"{path}: `columns` maps {canon!r} to column {src!r}, which is "
@@ -184,5 +219,6 @@ def _check_mapping(columns: Mapping[str, str], units: Mapping[str, str]) -> None
 
 def looks_canonical(df_columns: Sequence[str]) -> bool:
     """Whether a plain table names at least one canonical metric itself."""
-    return any(str(c) in METRICS or _SUFFIX.match(str(c)) for c in df_columns)
+    return (any(str(c) in METRICS or _SUFFIX.match(str(c)) for c in df_columns)
+            or is_llmperf_table(df_columns))
 

@@ -7,11 +7,14 @@ imported inside the functions, never when :mod:`frontier` or :mod:`frontier.plot
 One module per figure family: :mod:`~frontier.plot.region` (:func:`feasible_region_3d`),
 :mod:`~frontier.plot.curves` (:func:`accuracy_vs_k`, :func:`cost_vs_k`),
 :mod:`~frontier.plot.fronts` (:func:`front_projections`, :func:`cross_model_front`),
-:mod:`~frontier.plot.sensitivity` (:func:`tornado`), :mod:`~frontier.plot.aggregation`
+:mod:`~frontier.plot.sensitivity` (:func:`tornado`), :mod:`~frontier.plot.overview`
+(:func:`overview`: one small panel per model), :mod:`~frontier.plot.aggregation`
 (:func:`accuracy_by_aggregation`, drawn from summaries rather than a study);
-:func:`save_all` and :func:`save_tornado` write them to files. Rule labels, markers and
-colours come from the one table of :mod:`frontier._rules`, the same the command line and the
-records use.
+:func:`save_all` and :func:`save_tornado` write them to files. Measured sweeps:
+:mod:`~frontier.plot.sweeps` (:func:`throughput_latency`, :func:`serving_frontier`,
+:func:`compare_fronts`), written by :func:`save_sweep` and :func:`save_compare`. Rule labels,
+markers and colours come from the one table of :mod:`frontier._rules`, the same the command
+line and the records use.
 
 Common keyword arguments
 ------------------------
@@ -30,22 +33,30 @@ names
 """
 
 from .._rules import DEFAULT_RULES
-from ._save import save_all, save_tornado
+from ._save import save_all, save_compare, save_sweep, save_tornado
 from .aggregation import accuracy_by_aggregation
 from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
+from .overview import overview
 from .region import feasible_region_3d
 from .sensitivity import tornado
+from .sweeps import compare_fronts, serving_frontier, throughput_latency
 
 __all__ = [
     "DEFAULT_RULES",
     "accuracy_by_aggregation",
     "accuracy_vs_k",
+    "compare_fronts",
     "cost_vs_k",
     "cross_model_front",
     "feasible_region_3d",
     "front_projections",
+    "overview",
     "save_all",
+    "save_compare",
+    "save_sweep",
     "save_tornado",
+    "serving_frontier",
+    "throughput_latency",
     "tornado",
 ]

@@ -15,13 +15,16 @@ from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
 from .region import feasible_region_3d
 from .sensitivity import tornado
+from .sweeps import compare_fronts, serving_frontier, throughput_latency
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from .._compare import Comparison
     from .._study import Study
+    from .._sweeps import Selection, Sweep
 
-__all__ = ["save_all", "save_tornado"]
+__all__ = ["save_all", "save_compare", "save_sweep", "save_tornado"]
 
 _PER_MODEL = {
     "feasible_region_3d": feasible_region_3d,
@@ -149,3 +152,36 @@ def save_tornado(sens: Any, outdir: str | os.PathLike, *, output: str = "k",
     formats = _check_formats(formats)
     return _save([(f"tornado-{output}", lambda: tornado(sens, output, model=model))],
                  os.fspath(outdir), formats, dpi)
+
+
+def save_sweep(sweep: Sweep, outdir: str | os.PathLike, selection: Selection | None = None, *,
+               formats: Sequence[str] = ("png", "pdf"), dpi: float = 150) -> list[str]:
+    """Write the figures of a sweep to ``outdir``, each atomically.
+
+    ``throughput_latency.<fmt>`` always; ``serving_frontier.<fmt>`` when the sweep has
+    ``tokens_per_user`` (a concurrency). ``selection`` (from :meth:`frontier.Sweep.select`)
+    adds its SLO and choice to both.
+
+    Examples
+    --------
+    >>> paths = frontier.plot.save_sweep(sweep, "figures", sweep.select())  # doctest: +SKIP
+    """
+    formats = _check_formats(formats)
+    jobs: list[tuple[str, Callable[[], Figure]]] = [
+        ("throughput_latency", lambda: throughput_latency(sweep, selection))]
+    if "tokens_per_user" in sweep.metrics:
+        jobs.append(("serving_frontier", lambda: serving_frontier(sweep, selection)))
+    return _save(jobs, os.fspath(outdir), formats, dpi)
+
+
+def save_compare(cmp: Comparison, outdir: str | os.PathLike, *,
+                 formats: Sequence[str] = ("png", "pdf"), dpi: float = 150) -> list[str]:
+    """Write :func:`compare_fronts` as ``compare_fronts.<fmt>``, atomically.
+
+    Examples
+    --------
+    >>> paths = frontier.plot.save_compare(frontier.compare(a, b), "figures")  # doctest: +SKIP
+    """
+    formats = _check_formats(formats)
+    return _save([("compare_fronts", lambda: compare_fronts(cmp))], os.fspath(outdir), formats,
+                 dpi)

@@ -1,0 +1,354 @@
+"""Primitives shared by the kernels: sort keys and orders, prefix counts and compaction, row
+helpers, NaN-free guards, and the sizes the kernels agree on.
+
+Everything here works on arrays and static Python values only. Names without a leading
+underscore are what the other kernel modules import; they are listed in ``__all__``.
+
+Implementation notes (XLA on CPU): a sort of one ``int32`` array is several times faster than a
+sort of a float array or of several arrays at once, so orders are built from integer images of
+the floats (:func:`sort_key`) with single-array sorts (:func:`radix_order`). Prefix counts use
+small triangular matmuls and ``cumsum`` of small arrays, because ``associative_scan`` costs
+about a second of compile time per call site (the kernels avoid it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+__all__ = [
+    "COUNT_LIMIT",
+    "DUPLICATE_SAMPLE",
+    "I32",
+    "append_live",
+    "canon_zero",
+    "finish_ranks",
+    "float_from_key",
+    "lex_order",
+    "on_prefix",
+    "pad_nan_rows",
+    "prefix_count",
+    "radix_order",
+    "removes",
+    "row_hash",
+    "runs",
+    "safe_div",
+    "safe_norm",
+    "safe_sqrt",
+    "slot_size",
+    "sort_key",
+    "strided_rows",
+    "take_rows",
+    "valid_rows",
+]
+
+I32 = jnp.int32
+
+#: Exclusive upper limit of the counts the kernels keep in ``int32`` (sample and trial counts).
+COUNT_LIMIT = 1 << 31
+
+#: Rows hashed in the spread sample that tests whether deduplication pays
+#: (:func:`frontier.kernels.dedup.sample_duplicates`).
+DUPLICATE_SAMPLE = 2048
+
+
+# --------------------------------------------------------------------------------------------
+# sizes
+# --------------------------------------------------------------------------------------------
+def slot_size(n: int, fraction: int = 16) -> int:
+    """``n / fraction`` rounded up to a multiple of 16 (at least 16): the size of the short
+    buffer a kernel runs on when the live rows fit, next to the full ``n``.
+
+    Examples
+    --------
+    >>> slot_size(10_000), slot_size(10_000, 8), slot_size(5)
+    (640, 1264, 16)
+    """
+    return max(16, -(-n // (16 * fraction)) * 16)
+
+
+def on_prefix(fn: Callable[[jax.Array], jax.Array], x: jax.Array, count, size: int) -> jax.Array:
+    """``fn(x[:size])`` when ``count <= size``, else ``fn(x)`` (``lax.cond`` between two
+    compiled sizes). The caller has compacted the ``count`` rows that matter to the front of
+    ``x``. A per-row result of the short call is padded with zeros to ``x.shape[0]`` rows; a
+    scalar result is returned as it is."""
+    n = x.shape[0]
+
+    def short(x):
+        out = fn(x[:size])
+        if out.ndim == 0:
+            return out
+        return jnp.concatenate([out, jnp.zeros((n - size, *out.shape[1:]), out.dtype)])
+
+    return lax.cond(count <= size, short, fn, x)
+
+
+# --------------------------------------------------------------------------------------------
+# rows
+# --------------------------------------------------------------------------------------------
+def valid_rows(x: jax.Array) -> jax.Array:
+    """``(n,)`` bool: the rows without NaN."""
+    return ~jnp.any(jnp.isnan(x), axis=1)
+
+
+def pad_nan_rows(x: jax.Array, rows: int) -> jax.Array:
+    """Append ``rows`` all-NaN rows (padding that never dominates and is never kept)."""
+    if rows == 0:
+        return x
+    return jnp.concatenate([x, jnp.full((rows, x.shape[1]), jnp.nan, x.dtype)], axis=0)
+
+
+def take_rows(x: jax.Array, ids: jax.Array) -> jax.Array:
+    """Rows ``x[ids]``; index ``n`` (padding) gives an all-NaN row."""
+    return x.at[ids].get(mode="fill", fill_value=jnp.nan)
+
+
+def strided_rows(x: jax.Array, order: jax.Array, count, size: int):
+    """``(ids, rows)`` of up to ``size`` live rows ``order[:count]`` taken at an even stride;
+    slots past ``count`` give index ``n`` and an all-NaN row."""
+    s = min(x.shape[0], size)
+    stride = jnp.maximum(count // s, 1)
+    si = lax.iota(I32, s) * stride
+    ids = jnp.where(si < count, order[jnp.minimum(si, order.shape[0] - 1)], x.shape[0])
+    return ids, take_rows(x, ids)
+
+
+def canon_zero(v: jax.Array) -> jax.Array:
+    """``-0.0`` replaced by ``0.0``: ``lax.sort`` orders ``-0.0`` first, comparisons treat them
+    as equal."""
+    return jnp.where(v == 0, jnp.zeros((), v.dtype), v)
+
+
+def removes(p, pi, t, ti, keep_weakly) -> jax.Array:
+    """``(k, b)`` bool: row ``p[a]`` (input index ``pi[a]``) removes row ``t[c]``.
+
+    A row *removes* another when it dominates it, or (``keep_weakly=False``) when the two are
+    identical and it comes first in the input. ``keep_weakly`` is a Python bool or a traced
+    bool scalar. NaN rows on either side never remove and are never removed (every comparison
+    with NaN is false).
+    """
+    le = None
+    lt = None
+    for j in range(p.shape[1]):
+        a = p[:, j : j + 1] <= t[:, j][None, :]
+        b = p[:, j : j + 1] < t[:, j][None, :]
+        le = a if le is None else le & a
+        lt = b if lt is None else lt | b
+    if isinstance(keep_weakly, bool):
+        if keep_weakly:
+            return le & lt
+        return le & (lt | (pi[:, None] < ti[None, :]))
+    return le & (lt | (~keep_weakly & (pi[:, None] < ti[None, :])))
+
+
+def finish_ranks(rank: jax.Array, valid: jax.Array, num_fronts) -> jax.Array:
+    """``int32`` ranks; NaN rows get ``num_fronts`` (one past the last front of the NaN-free
+    rows)."""
+    return jnp.where(valid, rank, num_fronts).astype(I32)
+
+
+def row_hash(x: jax.Array) -> jax.Array:
+    """``(n,)`` non-negative ``int32`` hash of each row's bits (``-0.0`` hashes as ``0.0``)."""
+    n = x.shape[0]
+    words = lax.bitcast_convert_type(canon_zero(x), jnp.uint32).reshape(n, -1)
+    h = jnp.full((n,), 0x811C9DC5, jnp.uint32)
+    for j in range(words.shape[1]):
+        h = (h ^ words[:, j]) * jnp.uint32(0x01000193)
+        h = h ^ (h >> 15)
+    h = (h ^ (h >> 13)) * jnp.uint32(0x5BD1E995)
+    h = h ^ (h >> 16)
+    return (h >> 1).astype(I32)
+
+
+# --------------------------------------------------------------------------------------------
+# prefix counts and compaction
+# --------------------------------------------------------------------------------------------
+def prefix_count(mask: jax.Array) -> jax.Array:
+    """Inclusive prefix counts (``int32``) of a 1-D bool mask: a triangular matmul within rows
+    of 64, then a ``cumsum`` of the row totals."""
+    size = mask.shape[0]
+    w = min(64, size)
+    r = -(-size // w)
+    a = jnp.pad(mask.astype(jnp.float32), (0, r * w - size)).reshape(r, w)
+    i = lax.iota(I32, w)
+    tri = (i[:, None] <= i[None, :]).astype(jnp.float32)
+    a = jnp.matmul(a, tri, precision=lax.Precision.HIGHEST).astype(I32)
+    if r > 1:
+        tot = a[:, w - 1]
+        a = a + (jnp.cumsum(tot) - tot)[:, None]
+    return a.reshape(r * w)[:size]
+
+
+def append_live(buf: jax.Array, kept, ids: jax.Array, live: jax.Array):
+    """Write ``ids[live]`` to ``buf[kept:]`` (in order); return the buffer and the new count.
+
+    The compaction step of the kernels: with ``buf`` the buffer being read, writes never
+    overtake reads, so a pass over ``buf`` in blocks can compact it in place.
+    """
+    pc = prefix_count(live)
+    dest = jnp.where(live, kept + pc - 1, buf.shape[0])
+    buf = buf.at[dest].set(ids, mode="drop", unique_indices=True)
+    return buf, kept + pc[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# sort keys and orders
+# --------------------------------------------------------------------------------------------
+def _int_type(dtype) -> jnp.dtype:
+    return jnp.dtype(jnp.int64) if jnp.dtype(dtype).itemsize == 8 else jnp.dtype(jnp.int32)
+
+
+def sort_key(x: jax.Array) -> jax.Array:
+    """Order-preserving integer image of a float array (``int32`` for ``float32``).
+
+    ``a < b`` iff ``sort_key(a) < sort_key(b)`` for non-NaN floats; ``-0.0`` and ``0.0`` map
+    to the same key.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> k = sort_key(jnp.array([-2.0, -0.0, 0.0, 1.5, jnp.inf]))
+    >>> bool(jnp.all(k[:-1] <= k[1:])), bool(k[1] == k[2])
+    (True, True)
+    """
+    it = _int_type(x.dtype)
+    x = jnp.where(x == 0, jnp.zeros_like(x), x)
+    bits = lax.bitcast_convert_type(x, it)
+    return jnp.where(bits < 0, bits ^ jnp.array(jnp.iinfo(it).max, it), bits)
+
+
+def float_from_key(k: jax.Array, dtype) -> jax.Array:
+    """The float whose :func:`sort_key` is ``k`` (``-0.0`` comes back as ``0.0``).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> v = jnp.array([-2.0, 0.0, 1.5, jnp.inf])
+    >>> bool(jnp.all(float_from_key(sort_key(v), v.dtype) == v))
+    True
+    """
+    it = k.dtype
+    bits = jnp.where(k < 0, k ^ jnp.array(jnp.iinfo(it).max, it), k)
+    return lax.bitcast_convert_type(bits, dtype)
+
+
+def radix_order(key: jax.Array, order: jax.Array | None = None, bits: int = 32) -> jax.Array:
+    """Stable argsort of an ``int32`` key (as from :func:`sort_key`) by single-array sorts;
+    with ``order``, the rows ``order`` stably re-sorted by their keys (an LSD step).
+
+    LSD radix: each pass sorts one ``int32`` array that packs a digit of the key above the
+    current position, so XLA's fast path for one primitive array applies (a sort that
+    carries an index is several times slower on CPU). ``ceil(bits / (31 - bits(n)))`` passes,
+    where ``bits < 32`` sorts by the low ``bits`` bits of the key only.
+    """
+    n = key.shape[0]
+    b = max(1, (n - 1).bit_length())
+    w = 31 - b
+    u = lax.bitcast_convert_type(key, jnp.uint32) ^ jnp.uint32(0x80000000)
+    lane = lax.iota(I32, n)
+    cur = lane if order is None else order
+    shift = 0
+    while shift < bits:
+        digit = ((u[cur] >> shift) & jnp.uint32((1 << w) - 1)).astype(I32)
+        packed = jnp.sort((digit << b) | lane)
+        cur = cur[packed & ((1 << b) - 1)]
+        shift += w
+    return cur
+
+
+def lex_order(x: jax.Array):
+    """Stable lexicographic order of the rows of ``x`` (NaN rows last): ``(perm, bad)``, with
+    ``bad`` the sorted NaN-row flags (``int32``).
+
+    An LSD radix sort of the first column's integer keys (:func:`radix_order`, single-array
+    sorts), then the rows that tie in the first column (few, unless the data are rounded) are
+    re-sorted by every column in one small multi-key sort of at most :func:`slot_size` rows;
+    past that, a radix sort by every column.
+    """
+    n, m = x.shape
+    valid = valid_rows(x)
+    zero = jnp.zeros((), x.dtype)
+    keys = [sort_key(jnp.where(valid, x[:, j], zero)) for j in range(m)]
+    bad = (~valid).astype(I32)
+    lane = lax.iota(I32, n)
+
+    if keys[0].dtype != jnp.int32 or n < 32:
+        perm = lax.sort((bad, *keys, lane), num_keys=m + 1, is_stable=True)[-1]
+        return perm, bad[perm]
+    top = jnp.asarray(jnp.iinfo(jnp.int32).max, jnp.int32)  # above every real key
+    k1 = jnp.where(valid, keys[0], top)
+
+    def full(_):  # LSD radix over every column: last column first
+        perm = lane
+        for k in [*keys[1:][::-1], k1]:
+            perm = radix_order(k, perm)
+        return perm
+
+    perm = radix_order(k1)
+    if m == 1:
+        return perm, bad[perm]
+    s1 = k1[perm]
+    same = (s1[1:] == s1[:-1]) & (s1[1:] != top)
+    tied = jnp.concatenate([same, jnp.zeros((1,), bool)])
+    tied = tied | jnp.concatenate([jnp.zeros((1,), bool), same])
+    count = jnp.sum(tied, dtype=I32)
+    cap = slot_size(n)
+
+    def fix(perm):
+        # tied positions form runs of equal first keys; sorting their rows by every key and
+        # writing them back in position order reorders each run in place
+        pos, _ = append_live(jnp.full((cap,), n, I32), jnp.int32(0), lane, tied)
+        rows = perm.at[pos].get(mode="fill", fill_value=0)
+        ks = [s1.at[pos].get(mode="fill", fill_value=int(np.iinfo(np.int32).max))]
+        ks += [jnp.where(pos < n, k[rows], top) for k in keys[1:]]
+        new = lax.sort((*ks, rows), num_keys=m, is_stable=True)[-1]
+        return perm.at[pos].set(new, mode="drop")
+
+    perm = lax.cond(
+        count == 0,
+        lambda p: p,
+        lambda p: lax.cond(count <= cap, fix, full, p),
+        perm,
+    )
+    return perm, bad[perm]
+
+
+def runs(s_bad: jax.Array, *cols: jax.Array):
+    """``(is_new, leader)`` of runs of identical rows in lexicographically sorted order."""
+    n = s_bad.shape[0]
+    pos = lax.iota(I32, n)
+    diff = s_bad[1:] != s_bad[:-1]
+    for c in cols:
+        diff = diff | (c[1:] != c[:-1])
+    is_new = jnp.concatenate([jnp.ones((1,), bool), diff])
+    leader = lax.cummax(jnp.where(is_new, pos, 0))
+    return is_new, leader
+
+
+# --------------------------------------------------------------------------------------------
+# NaN-free guards for square roots and divisions
+#
+# ``jnp.where(ok, f(x), 0)`` alone still differentiates ``f`` at the masked inputs (``sqrt(0)``
+# has an infinite derivative, ``a / 0`` a NaN one), and ``0 * inf`` poisons ``jax.grad``. Each
+# guard first replaces the masked inputs by a harmless value, so values and gradients stay
+# finite.
+# --------------------------------------------------------------------------------------------
+def safe_sqrt(sq: jax.Array) -> jax.Array:
+    """``sqrt(sq)`` where ``sq > 0``, else 0 (gradient 0 there)."""
+    ok = sq > 0
+    return jnp.where(ok, jnp.sqrt(jnp.where(ok, sq, 1)), 0)
+
+
+def safe_div(a: jax.Array, b: jax.Array) -> jax.Array:
+    """``a / b`` where ``b != 0``, else 0 (gradient 0 there)."""
+    ok = b != 0
+    return jnp.where(ok, a / jnp.where(ok, b, 1), 0)
+
+
+def safe_norm(v: jax.Array) -> jax.Array:
+    """Euclidean norm over the last axis, 0 for a zero vector (gradient 0 there)."""
+    return safe_sqrt(jnp.sum(v * v, axis=-1))
