@@ -210,7 +210,8 @@ def inference(p: ModelParams, z: jax.Array):
 def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax.Array:
     """Wall time of ``ceil(k/P)`` waves, each as long as its slowest call: ``(T, n) -> (K, T)``."""
     n = time.shape[-1]
-    idx = jnp.arange(n)
+    parallel = jnp.asarray(parallel)
+    idx = jnp.arange(n, dtype=parallel.dtype)  # int32 P with x64 on: no int64/int32 mix
     start = (idx % parallel) == 0  # first call of a wave
 
     def combine(a, b):
@@ -222,9 +223,10 @@ def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax
     _, run = lax.associative_scan(combine, (flags, time), axis=time.ndim - 1)
     ends = ((idx + 1) % parallel == 0) | (idx == n - 1)
     done = jnp.cumsum(jnp.where(ends, run, jnp.zeros((), time.dtype)), axis=-1)
-    kk = np.asarray(ks) - 1
+    kk = np.asarray(ks, np.int32) - 1
     first = kk - kk % parallel  # index of the first call of k's last wave
-    before = jnp.where(first > 0, done[..., jnp.maximum(first - 1, 0)], 0.0)
+    before = jnp.where(first > 0, done[..., jnp.maximum(first - 1, 0)],
+                       jnp.zeros((), time.dtype))
     return (before + run[..., kk]).T
 
 

@@ -111,6 +111,38 @@ def test_latency_under_jit_and_grad():
     assert float(jax.jit(mean_e2e)(0.3)) == pytest.approx(float(mean_e2e(0.3)), rel=1e-6)
 
 
+@pytest.mark.parametrize("time_model", ["paper", "waves"])
+def test_latency_gradients_match_central_differences_within_3_standard_errors(time_model):
+    # d mean(ttft), d mean(e2e) by (queue, prefill_rate, tpot): jax.grad on 8 independent
+    # keys gives the estimate and its standard error; the central difference uses the same
+    # keys (common random numbers)
+    m, ks, keys = CAT["gpt5-mini"], (1, 3, 8), [jax.random.key(i) for i in range(8)]
+    x0 = np.array([0.2, 2000.0, 0.01])
+
+    def means(x, key):
+        lat = frontier.Latency(queue=x[0], prefill_rate=x[1], tpot=x[2])
+        s = frontier.sample(m, ks, key=key, num_trials=512, parallel=4,
+                            time_model=time_model, latency=lat, dtype=jnp.float64)
+        return jnp.stack([s.extra["ttft"].mean(), s.extra["e2e"].mean()])
+
+    with jax.enable_x64(True):
+        x = jnp.asarray(x0, jnp.float64)
+        g = np.stack([np.asarray(jax.jacrev(means)(x, k)) for k in keys])  # (8, 2, 3)
+        gm, se = g.mean(0), g.std(0, ddof=1) / np.sqrt(len(keys))
+        for j in range(3):
+            h = 1e-3 * x0[j]
+            up, dn = x0.copy(), x0.copy()
+            up[j] += h
+            dn[j] -= h
+            fd = np.mean([(np.asarray(means(jnp.asarray(up), k))
+                           - np.asarray(means(jnp.asarray(dn), k))) / (2 * h)
+                          for k in keys], 0)
+            # ttft does not depend on tpot; everything else does
+            np.testing.assert_array_equal(np.abs(gm[:, j]) > 0, [j != 2, True])
+            assert np.all(np.abs(fd - gm[:, j]) <= 3 * se[:, j] + 1e-6 * np.abs(gm[:, j])), (
+                j, fd, gm[:, j], se[:, j])
+
+
 @pytest.mark.parametrize(
     ("lat", "exc", "word"),
     [(frontier.Latency(queue=-1.0), ValueError, "latency.queue"),
