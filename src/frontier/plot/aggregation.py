@@ -93,10 +93,13 @@ def accuracy_by_aggregation(summaries: Mapping[str, Summary], *,
     ax.set_xlabel(AXIS_LABEL["k"])
     ax.set_ylabel("accuracy")
     if ks0 is not None and ks0.size > 1 and ks0.max() / max(ks0.min(), 1) >= 16:
-        from matplotlib.ticker import ScalarFormatter
+        from matplotlib.ticker import FuncFormatter, NullFormatter
 
         ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_formatter(ScalarFormatter())
+        if ks0.size <= 12:  # a tick at every simulated k, labelled as an integer
+            ax.set_xticks(ks0)
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     ax.set_title(title if title is not None else
