@@ -95,6 +95,26 @@ def test_tail_quantiles_come_out_and_an_slo_on_them_selects():
     assert np.asarray(st.feasible[0]).tolist() == [True, False, False]
 
 
+def test_reselect_keeps_the_latency_objectives_and_front_of_the_study():
+    m = CAT["gpt5-mini"]
+    kw = dict(ks=(4, 8, 12), key=3, num_trials=300, latency=frontier.Latency(queue=0.4),
+              objectives=["cost", "e2e", "accuracy"])
+    p99 = np.asarray(frontier.summarize(m, ks=kw["ks"], key=3, num_trials=300,
+                                        latency=kw["latency"]).extra["e2e"].quantiles[:, -1])
+    limit = float(0.5 * (p99[1] + p99[2]))
+    st = frontier.optimize(m, budget=(1.0, 120.0, 0.0), **kw)
+    want = frontier.optimize(m, budget=(1.0, 120.0, 0.0), slo=f"p99 e2e <= {limit}", **kw)
+    got = frontier.reselect(st, budget=(1.0, 120.0, 0.0), slo=f"p99 e2e <= {limit}")
+    assert got.choice.objectives == ("cost", "e2e", "accuracy")
+    np.testing.assert_array_equal(np.asarray(got.feasible), np.asarray(want.feasible))
+    np.testing.assert_array_equal(np.asarray(got.pareto), np.asarray(want.pareto))
+    assert np.asarray(got.feasible[0]).tolist() == [True, True, False]
+    for rule in ("cube", "utopia", "knee_chord"):
+        assert getattr(got.points, rule).k.tolist() == getattr(want.points, rule).k.tolist()
+    with pytest.raises(ValueError, match="unknown objective 'ttfb'"):
+        frontier.reselect(st, budget=(1.0, 120.0, 0.0), slo="p99 ttfb <= 1")
+
+
 def test_latency_under_jit_and_grad():
     m = CAT["gpt5-nano"]
 
