@@ -57,7 +57,18 @@ class ExtendedSamples(NamedTuple):
     """Per-trial outcomes of :func:`sample` with ``latency=`` or ``serving=``: the fields of
     :class:`Samples` plus ``extra``, objective name -> array of the same shape (``ttft``,
     ``e2e`` in seconds per query; ``tok_s_gpu``, ``usd_per_mtok``; see
-    :data:`EXTRA_OBJECTIVES`)."""
+    :data:`EXTRA_OBJECTIVES`).
+
+    Examples
+    --------
+    >>> import frontier
+    >>> x = frontier.sample(frontier.catalog()["gpt5-nano"], [1, 4], key=0, num_trials=100,
+    ...                     latency="ttft")
+    >>> sorted(x.extra), x.extra["e2e"].shape == x.time.shape
+    (['e2e', 'ttft'], True)
+    >>> bool((x.extra["ttft"] <= x.extra["e2e"]).all())
+    True
+    """
 
     cost: jax.Array
     time: jax.Array

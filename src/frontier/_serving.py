@@ -206,6 +206,18 @@ class ServingFit(NamedTuple):
         ``"relative"`` or ``"equal"``).
     concurrency, tpot_ms, throughput
         The data used (``throughput`` None without a throughput column).
+
+    Examples
+    --------
+    >>> import pandas as pd, frontier
+    >>> df = pd.DataFrame({"max_concurrency": [1, 8, 32, 64],
+    ...                    "mean_tpot_ms": [7.0, 8.2, 11.8, 16.6]})
+    >>> fit = frontier.calibrate_serving(df)
+    >>> fit.num_rows, fit.throughput is None, fit.cov.shape
+    (4, True, (3, 3))
+    >>> srv = fit.serving(gpu_hour=2.0, batch=[16, 128])
+    >>> srv.batch, srv.gpu_hour
+    ([16, 128], 2.0)
     """
 
     t0: float
