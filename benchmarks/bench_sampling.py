@@ -109,3 +109,61 @@ def test_frontier_same_trials(benchmark, recorder, scheme):
                                                  scheme=scheme).cost)
     recorder(REF_GROUP, f"frontier.sample scheme={scheme}", benchmark,
              items=N_REF * (KMAX if scheme == "crn" else sum(KS)), unit="draws")
+
+
+# --------------------------------------------------------------------- models beyond the paper
+# The same sizes as the paper model above; run only these with
+#   FRONTIER_BENCH_TAG=models FRONTIER_BENCH_TRIALS=100000 \
+#       pytest benchmarks/bench_sampling.py -k models
+
+MODELS_GROUP = f"models beyond the paper, {N} trials x k_max {KMAX}, 64 k values"
+
+
+def _paper_as_user_model(m):
+    """The paper model written as a frontier.UserModel (three normals per inference)."""
+    import jax.numpy as jnp
+
+    def one(p, z, u):
+        lin = jnp.clip(p["mu_Lin"] + p["sigma_Lin"] * z[0], 1.0, 16.0 * p["mu_Lin"])
+        lout = jnp.clip(p["mu_Lout"] + p["sigma_Lout"] * z[1], 1.0, 16.0 * lin)
+        return {"cost": p["c_in"] * lin + p["c_out"] * lout,
+                "time": p["t_in"] * lin + p["t_out"] * lout,
+                "score": jnp.clip(p["acc_mean"] + p["acc_std"] * z[2], 0.0, 1.0)}
+
+    fields = ("c_in", "c_out", "t_in", "t_out", "mu_Lin", "sigma_Lin", "mu_Lout", "sigma_Lout",
+              "acc_mean", "acc_std")
+    return frontier.UserModel({f: getattr(m, f) for f in fields}, one, num_normals=3,
+                              name="paper as a user model")
+
+
+def _model_cases():
+    from frontier import aggregation as agg
+
+    return {
+        "pass@k (Beta difficulty)": dict(aggregation=agg.PassAtK(agg.Beta(0.5, 2.0))),
+        "majority vote (mix)": dict(aggregation=agg.MajorityVote(agg.Mix([0.9, 0.35],
+                                                                         [0.6, 0.4]))),
+        "verifier (Beta, phi=0.1)": dict(aggregation=agg.Verifier(agg.Beta(1.0, 1.5), 0.1)),
+        "latency ttft + e2e (queue 0.2 s)": dict(latency=frontier.Latency(queue=0.2)),
+        "serving (batch 64, parameter draws)": dict(serving=frontier.Serving(
+            t0=0.007, slope=1.5e-4, gpu_hour=2.0, batch=64,
+            cov=np.diag([1e-8, 1e-11, 1e-3]))),
+        "user model (the paper's, rewritten)": dict(user=True),
+    }
+
+
+def test_models_paper_baseline(benchmark, recorder):
+    out = _pedantic(benchmark, lambda: frontier.sample(MODEL, KS, key=0, num_trials=N).cost)
+    assert out.shape == (len(KS), N)
+    recorder(MODELS_GROUP, "paper model (baseline)", benchmark, items=N * KMAX, unit="draws",
+             n=N, k_max=KMAX)
+
+
+@pytest.mark.parametrize("case", list(_model_cases()))
+def test_models_beyond_the_paper(benchmark, recorder, case):
+    kw = dict(_model_cases()[case])
+    model = _paper_as_user_model(MODEL) if kw.pop("user", False) else MODEL
+    out = _pedantic(benchmark, lambda: frontier.sample(model, KS, key=0, num_trials=N, **kw)
+                    .accuracy)
+    assert out.shape == (len(KS), N)
+    recorder(MODELS_GROUP, case, benchmark, items=N * KMAX, unit="draws", n=N, k_max=KMAX)

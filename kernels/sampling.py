@@ -14,6 +14,14 @@ scheme (``scheme="independent"``) draws fresh inferences for every ``k`` from
 The same standard normals drive every model of a call (common random numbers across models),
 which makes model comparisons sharper and costs one draw per inference whatever the number of
 models.
+
+Extensions (:func:`simulate_spec`): an aggregation of the k samples
+(:mod:`frontier.kernels.aggregation`), a latency model (time to first token, end-to-end), a
+serving curve (batch size, GPU-hour cost, parameter draws per trial) and user models (a
+function of normals and uniforms per inference). Their own draws come from
+``fold_in(fold_in(key, t), tag)`` with one tag per extension, one 1-D stream per quantity, so
+they keep every property above and leave the paper model's draws as they are; with none of
+them, :func:`simulate_spec` gives the paper model's outcomes draw for draw.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from __future__ import annotations
 import itertools
 import math
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -29,17 +37,24 @@ import numpy as np
 from jax import lax
 
 __all__ = [
+    "LatencyParams",
     "ModelParams",
     "Outcomes",
+    "ServingParams",
+    "Spec",
     "arith_progression",
     "draw_normals",
     "inference",
     "outcomes_crn",
     "outcomes_independent",
     "prefix_reduce",
+    "resolve_aggregation",
+    "simulate_spec",
     "simulate_trials",
+    "spec_names",
     "time_rule",
     "tree_sum",
+    "user_record",
 ]
 
 
@@ -66,11 +81,17 @@ class Outcomes(NamedTuple):
     accuracy: jax.Array
 
 
-def draw_normals(key: jax.Array, trial_ids: jax.Array, kmax: int, dtype) -> jax.Array:
-    """Standard normals ``(T, 3, kmax)`` for the given trial indices."""
+def draw_normals(key: jax.Array, trial_ids: jax.Array, kmax: int, dtype,
+                 num: int = 3) -> jax.Array:
+    """Standard normals ``(T, num, kmax)`` for the given trial indices.
+
+    Stream ``j`` of trial ``t`` is ``normal(split(fold_in(key, t), num)[j], (kmax,))``; with
+    the partitionable Threefry that JAX uses, ``split(k, n)[j]`` does not depend on ``n``,
+    so the first streams are the same whatever ``num``.
+    """
 
     def one(i):
-        streams = jax.random.split(jax.random.fold_in(key, i), 3)
+        streams = jax.random.split(jax.random.fold_in(key, i), num)
         return jax.vmap(lambda k: jax.random.normal(k, (kmax,), dtype))(streams)
 
     return jax.vmap(one)(trial_ids)
@@ -189,7 +210,8 @@ def inference(p: ModelParams, z: jax.Array):
 def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax.Array:
     """Wall time of ``ceil(k/P)`` waves, each as long as its slowest call: ``(T, n) -> (K, T)``."""
     n = time.shape[-1]
-    idx = jnp.arange(n)
+    parallel = jnp.asarray(parallel)
+    idx = jnp.arange(n, dtype=parallel.dtype)  # int32 P with x64 on: no int64/int32 mix
     start = (idx % parallel) == 0  # first call of a wave
 
     def combine(a, b):
@@ -201,9 +223,10 @@ def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax
     _, run = lax.associative_scan(combine, (flags, time), axis=time.ndim - 1)
     ends = ((idx + 1) % parallel == 0) | (idx == n - 1)
     done = jnp.cumsum(jnp.where(ends, run, jnp.zeros((), time.dtype)), axis=-1)
-    kk = np.asarray(ks) - 1
+    kk = np.asarray(ks, np.int32) - 1
     first = kk - kk % parallel  # index of the first call of k's last wave
-    before = jnp.where(first > 0, done[..., jnp.maximum(first - 1, 0)], 0.0)
+    before = jnp.where(first > 0, done[..., jnp.maximum(first - 1, 0)],
+                       jnp.zeros((), time.dtype))
     return (before + run[..., kk]).T
 
 
@@ -327,3 +350,253 @@ def simulate_trials(
     return jax.vmap(
         lambda p, P: outcomes_independent(p, P, key, trial_ids, ks, time_model, dtype)
     )(params, parallel)
+
+
+# ----------------------------------------------------------------------------- extensions
+# Aggregations, latency, serving and user models. The paper model's default path above is
+# untouched; this path reproduces it draw for draw when none of the extensions is used.
+
+#: ``fold_in`` tags of the extension streams inside a trial's key.
+TAG_LATENCY = 0x4C415459  # "LATY"
+TAG_SERVING = 0x53525645  # "SRVE"
+TAG_UNIFORM = 0x554E4946  # "UNIF"
+
+#: Objective names of the extensions, in output order.
+LATENCY_OBJECTIVES = ("ttft", "e2e")
+SERVING_OBJECTIVES = ("tok_s_gpu", "usd_per_mtok")
+
+
+class LatencyParams(NamedTuple):
+    """Per-call latency: ``TTFT = Lin / prefill_rate + Q`` and ``decode = Lout * tpot``.
+
+    ``Q`` is the queueing delay, exponential with mean ``queue`` (seconds; 0 for none).
+    ``prefill_rate`` (tokens/s) and ``tpot`` (s/token) default, when None, to the serving
+    curve's or to the paper model's ``1 / t_in`` and ``t_out``.
+    """
+
+    queue: Any
+    prefill_rate: Any = None
+    tpot: Any = None
+
+
+class ServingParams(NamedTuple):
+    """The serving curve of one model replica, leaves ``(M,)`` (``chol`` ``(M, 3, 3)``).
+
+    ``TPOT(b) = t0 + slope * b``, decode rate ``efficiency * b / TPOT(b)`` tokens/s;
+    ``t_in = 1 / prefill_rate`` (None: the model's own); ``chol``: lower Cholesky factor of
+    the covariance of ``(t0, slope, efficiency)``, or None for no parameter uncertainty.
+    """
+
+    t0: Any
+    slope: Any
+    efficiency: Any
+    batch: Any
+    gpu_hour: Any
+    num_gpus: Any
+    prefill_rate: Any = None
+    chol: Any = None
+
+
+class Spec(NamedTuple):
+    """Everything a simulation with extensions needs (a pytree).
+
+    ``models``: :class:`ModelParams` with ``(M,)`` leaves, or a tuple of user models (objects
+    with ``params``, ``fn``, ``num_normals``, ``num_uniforms``); ``parallel`` ``(M,)``;
+    ``aggregation`` (None: best-of-k on the score), ``latency``, ``serving`` (leaves
+    ``(M,)``) or None.
+    """
+
+    models: Any
+    parallel: Any
+    aggregation: Any = None
+    latency: Any = None
+    serving: Any = None
+
+
+def spec_names(spec: Spec) -> tuple[str, ...]:
+    """The outcome names of ``spec``, in output order."""
+    names = ("cost", "time", "accuracy")
+    if spec.latency is not None:
+        names += LATENCY_OBJECTIVES
+    if spec.serving is not None:
+        names += SERVING_OBJECTIVES
+    return names
+
+
+def resolve_aggregation(agg):
+    """``agg``, or the paper's :class:`~frontier.kernels.aggregation.BestOfK` for None."""
+    from .aggregation import BestOfK
+
+    return BestOfK() if agg is None else agg
+
+
+def _uniforms(keys: jax.Array, num: int, kmax: int, dtype) -> jax.Array:
+    """``(T, num, kmax)`` uniforms from ``split(fold_in(key_t, TAG_UNIFORM), num)``."""
+
+    def one(k):
+        streams = jax.random.split(jax.random.fold_in(k, TAG_UNIFORM), num)
+        return jax.vmap(lambda s: jax.random.uniform(s, (kmax,), dtype))(streams)
+
+    return jax.vmap(one)(keys)
+
+
+def _paper_record(p: ModelParams, z: jax.Array) -> dict[str, jax.Array]:
+    lin = jnp.clip(p.mu_Lin + p.sigma_Lin * z[:, 0, :], 1.0, 16.0 * p.mu_Lin)
+    lout = jnp.clip(p.mu_Lout + p.sigma_Lout * z[:, 1, :], 1.0, 16.0 * lin)
+    rec = {"lin": lin, "lout": lout, "cost": p.c_in * lin + p.c_out * lout,
+           "time": p.t_in * lin + p.t_out * lout}
+    if z.shape[1] > 2:
+        rec["score"] = jnp.clip(p.acc_mean + p.acc_std * z[:, 2, :], 0.0, 1.0)
+    return rec
+
+
+_USER_KEYS = {"input_tokens": "lin", "output_tokens": "lout"}
+
+
+def user_record(model, z: jax.Array, u: jax.Array, dtype) -> dict[str, jax.Array]:
+    """A user model's per-inference outputs ``(T, kmax)`` from normals ``z`` ``(T, nz, kmax)``
+    and uniforms ``u`` ``(T, nu, kmax)``: ``model.fn(params, z_i, u_i)`` for one inference,
+    vectorised over trials and inferences."""
+    z = z[:, : model.num_normals]
+    u = u[:, : model.num_uniforms]
+    per = jax.vmap(lambda zz, uu: model.fn(model.params, zz, uu), in_axes=(1, 1))  # over i
+    out = jax.vmap(per)(z, u)  # over trials
+    rec = {}
+    for name, v in out.items():
+        v = jnp.asarray(v)
+        rec[_USER_KEYS.get(name, name)] = v if v.dtype == jnp.bool_ else v.astype(dtype)
+    return rec
+
+
+def _serve(rec, srv: ServingParams, t_in, zs, dtype):
+    """Cost and time per inference from the serving curve; per-trial throughput and price."""
+    t0 = jnp.asarray(srv.t0, dtype)
+    slope = jnp.asarray(srv.slope, dtype)
+    eff = jnp.asarray(srv.efficiency, dtype)
+    if srv.chol is not None:
+        d = zs @ jnp.asarray(srv.chol, dtype).T  # (T, 3): parameters drawn per trial
+        t0, slope, eff = t0 + d[:, 0], slope + d[:, 1], eff + d[:, 2]
+    batch = jnp.asarray(srv.batch, dtype)
+    # a parameter draw that would make TPOT or the efficiency vanish is clipped
+    tpot = jnp.maximum(t0 + slope * batch, jnp.asarray(1e-9, dtype))
+    eff = jnp.maximum(eff, jnp.asarray(1e-6, dtype))
+    if srv.prefill_rate is not None:
+        t_in = 1.0 / jnp.asarray(srv.prefill_rate, dtype)
+    usd_s = jnp.asarray(srv.gpu_hour, dtype) * jnp.asarray(srv.num_gpus, dtype) / 3600.0
+    rate = eff * batch / tpot  # output tokens/s of the replica
+    tp = tpot[:, None] if tpot.ndim else tpot
+    rt = rate[:, None] if rate.ndim else rate
+    rec = {**rec, "time": rec["lin"] * t_in + rec["lout"] * tp,
+           "cost": usd_s * (rec["lin"] * t_in + rec["lout"] / rt)}
+    per_gpu = rate / jnp.asarray(srv.num_gpus, dtype)
+    usd_mtok = usd_s / rate * 1e6
+    return rec, t_in, tpot, per_gpu, usd_mtok
+
+
+def _combine_time(x, parallel, ks, time_model):
+    if time_model == "paper":
+        return time_rule(prefix_reduce(x, ks, "add"), parallel, ks)
+    return _wave_time(x, parallel, ks)
+
+
+def _one_model(rec, parallel, spec: Spec, srv, t_in, t_out, draws, ks, time_model):
+    """Outcomes ``(J, K, T)`` of one model from its per-inference record."""
+    agg = resolve_aggregation(spec.aggregation)
+    out = []
+    extra = []
+    if srv is not None:
+        rec, t_in, tpot, per_gpu, usd_mtok = _serve(rec, srv, t_in, draws["serving"],
+                                                   rec["cost"].dtype)
+        t_out = tpot
+    out.append(prefix_reduce(rec["cost"], ks, "add"))
+    out.append(_combine_time(rec["time"], parallel, ks, time_model))
+    out.append(agg.accuracy(rec, draws["aggregation"], ks))
+    lat = spec.latency
+    if lat is not None:
+        dt = rec["cost"].dtype
+        t_pre = t_in if lat.prefill_rate is None else 1.0 / jnp.asarray(lat.prefill_rate, dt)
+        tpot = t_out if lat.tpot is None else jnp.asarray(lat.tpot, dt)
+        tpot = tpot[:, None] if jnp.ndim(tpot) else tpot
+        t_pre = t_pre[:, None] if jnp.ndim(t_pre) else t_pre
+        ttft = rec["lin"] * t_pre + jnp.asarray(lat.queue, dt) * draws["latency"]
+        e2e = ttft + rec["lout"] * tpot
+        # the first wave: min over the first min(k, P) calls = prefix minimum of the calls
+        # i < P (a prefix maximum of the negated values: the cheap segment form)
+        wave1 = lax.broadcasted_iota(parallel.dtype, ttft.shape, 1) < parallel
+        out.append(-prefix_reduce(jnp.where(wave1, -ttft, -jnp.inf), ks, "max"))
+        out.append(_combine_time(e2e, parallel, ks, time_model))
+    if srv is not None:
+        K = len(ks)
+        extra = [jnp.broadcast_to(per_gpu, (K, *rec["cost"].shape[:1])),
+                 jnp.broadcast_to(usd_mtok, (K, *rec["cost"].shape[:1]))]
+    return jnp.stack(out + extra)
+
+
+def _draws(key, trial_ids, spec: Spec, kmax: int, dtype):
+    keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(trial_ids)
+    agg = resolve_aggregation(spec.aggregation)
+    d = {"aggregation": agg.draw(keys, kmax, dtype)}
+    if spec.latency is not None:
+        d["latency"] = jax.vmap(lambda k: jax.random.exponential(
+            jax.random.fold_in(k, TAG_LATENCY), (kmax,), dtype))(keys)
+    if spec.serving is not None and spec.serving.chol is not None:
+        d["serving"] = jax.vmap(lambda k: jax.random.normal(
+            jax.random.fold_in(k, TAG_SERVING), (3,), dtype))(keys)
+    else:
+        d["serving"] = None
+    return keys, d
+
+
+def _outcomes_spec_crn(key, trial_ids, spec: Spec, ks, time_model, dtype):
+    """``(J, M, K, T)`` with common random numbers across k (and across models)."""
+    kmax = ks[-1]
+    keys, draws = _draws(key, trial_ids, spec, kmax, dtype)
+    agg = resolve_aggregation(spec.aggregation)
+    srv_axes = None if spec.serving is None else jax.tree.map(lambda _: 0, spec.serving)
+    if isinstance(spec.models, ModelParams):
+        num = 3 if agg.needs == "score" else 2
+        z = draw_normals(key, trial_ids, kmax, dtype, num=num)
+
+        def one(p, P, srv):
+            return _one_model(_paper_record(p, z), P, spec, srv, p.t_in, p.t_out, draws, ks,
+                              time_model)
+
+        out = jax.vmap(one, in_axes=(0, 0, srv_axes))(spec.models, spec.parallel, spec.serving)
+        return jnp.moveaxis(out, 0, 1)
+    nz = max(m.num_normals for m in spec.models)
+    nu = max(m.num_uniforms for m in spec.models)
+    z = draw_normals(key, trial_ids, kmax, dtype, num=nz) if nz else (
+        jnp.zeros((trial_ids.shape[0], 0, kmax), dtype))
+    u = _uniforms(keys, nu, kmax, dtype) if nu else jnp.zeros((trial_ids.shape[0], 0, kmax),
+                                                             dtype)
+    outs = []
+    for i, m in enumerate(spec.models):
+        srv = None if spec.serving is None else jax.tree.map(lambda a, i=i: a[i], spec.serving)
+        rec = user_record(m, z, u, dtype)
+        outs.append(_one_model(rec, spec.parallel[i], spec, srv, None, None, draws, ks,
+                               time_model))
+    return jnp.stack(outs, axis=1)
+
+
+@partial(jax.jit, static_argnames=("ks", "scheme", "time_model", "dtype"))
+def simulate_spec(
+    key: jax.Array,
+    trial_ids: jax.Array,
+    spec: Spec,
+    *,
+    ks: tuple[int, ...],
+    scheme: str = "crn",
+    time_model: str = "paper",
+    dtype=jnp.float32,
+) -> jax.Array:
+    """Outcomes of the given trials with extensions: ``(J, M, K, T)``, ``J`` as
+    :func:`spec_names`.
+
+    ``scheme="independent"`` draws every ``k`` afresh from ``fold_in(key, k)``, as the
+    reference code does.
+    """
+    if scheme == "crn":
+        return _outcomes_spec_crn(key, trial_ids, spec, ks, time_model, dtype)
+    parts = [_outcomes_spec_crn(jax.random.fold_in(key, k), trial_ids, spec, (k,), time_model,
+                                dtype) for k in ks]
+    return jnp.concatenate(parts, axis=2)

@@ -28,6 +28,7 @@ __all__ = [
     "soft_pareto_membership",
     "soft_prefix_max",
     "soft_rule_weights",
+    "soft_spec_means",
     "soft_study_means",
 ]
 
@@ -202,3 +203,70 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature,
     if rule == "knee_chord":
         return soft_knee_weights(jnp.stack([c, t, a], -1), logm, temperature, knee_normalise)
     raise ValueError(rule)  # pragma: no cover - static programming error
+
+
+def soft_spec_means(
+    model,
+    parallel: jax.Array,
+    aggregation,
+    serving,
+    key: jax.Array,
+    trial_ids: jax.Array,
+    ks: tuple[int, ...],
+    acc_temperature,
+    dtype,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Means ``(K,)`` of cost, time and accuracy of one model with the extensions.
+
+    ``model`` is :class:`~frontier.kernels.sampling.ModelParams` with scalar leaves or a user
+    model; ``serving`` a :class:`~frontier.kernels.sampling.ServingParams` with scalar
+    leaves (or None). Cost and time are reparameterised Monte Carlo means with the paper's
+    time rule, as in :func:`soft_study_means` (and the same draws). The accuracy of an
+    aggregation with a difficulty is its closed form (exact, and differentiable in the
+    difficulty and ``phi``: the Rao-Blackwellised estimate, free of Monte Carlo noise);
+    best-of-k is the (soft) prefix maximum of the scores; an aggregation that reads a user
+    model's 0/1 correctness is the hard Monte Carlo mean (no gradient flows through a 0/1
+    outcome).
+    """
+    from .aggregation import BestOfK
+    from .sampling import (
+        TAG_SERVING,
+        _paper_record,
+        _serve,
+        _uniforms,
+        resolve_aggregation,
+        user_record,
+    )
+
+    kmax = max(ks)
+    agg = resolve_aggregation(aggregation)
+    keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(trial_ids)
+    if isinstance(model, ModelParams):
+        z = draw_normals(key, trial_ids, kmax, dtype, num=3 if agg.needs == "score" else 2)
+        rec, t_in = _paper_record(model, z), model.t_in
+    else:
+        n = trial_ids.shape[0]
+        z = (draw_normals(key, trial_ids, kmax, dtype, num=model.num_normals)
+             if model.num_normals else jnp.zeros((n, 0, kmax), dtype))
+        u = (_uniforms(keys, model.num_uniforms, kmax, dtype) if model.num_uniforms
+             else jnp.zeros((n, 0, kmax), dtype))
+        rec, t_in = user_record(model, z, u, dtype), None
+    if serving is not None:
+        zs = None
+        if serving.chol is not None:
+            zs = jax.vmap(lambda k: jax.random.normal(
+                jax.random.fold_in(k, TAG_SERVING), (3,), dtype))(keys)
+        rec = _serve(rec, serving, t_in, zs, dtype)[0]
+    c = jnp.mean(prefix_reduce(rec["cost"], ks, "add"), -1)
+    t = jnp.mean(time_rule(prefix_reduce(rec["time"], ks, "add"), parallel, ks), -1)
+    if isinstance(agg, BestOfK):
+        if acc_temperature is None:
+            a = prefix_reduce(rec["score"], ks, "max")
+        else:
+            a = soft_prefix_max(rec["score"], ks, acc_temperature)
+        a = jnp.mean(a, -1)
+    elif getattr(agg, "difficulty", None) is not None and hasattr(agg, "expected"):
+        a = agg.expected(ks, dtype)
+    else:
+        a = jnp.mean(agg.accuracy(rec, agg.draw(keys, kmax, dtype), ks), -1)
+    return c, t, a

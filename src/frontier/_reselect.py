@@ -13,7 +13,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._engine import Constraint
-from ._study import Budget, Study, _as_budget, check_knee_normalise, select_study, study_terms
+from ._study import (
+    OBJECTIVE_NAMES,
+    Budget,
+    Study,
+    _as_budget,
+    check_knee_normalise,
+    select_study,
+    study_terms,
+)
 
 __all__ = ["reselect"]
 
@@ -72,6 +80,8 @@ def reselect(
     if study.table is None:
         raise ValueError("`study` has no candidate table: make it with frontier.optimize")
     b = _as_budget(budget)
-    terms = study.slo if slo is None else study_terms(slo)
+    terms = study.slo if slo is None else study_terms(slo, study.table.names)
     kn = check_knee_normalise(study.knee_normalise if knee_normalise is None else knee_normalise)
-    return study._replace(**select_study(study.table, len(study.models), study.ks, b, terms, kn))
+    objs = study.choice.objectives if study.choice is not None else OBJECTIVE_NAMES
+    return study._replace(**select_study(study.table, len(study.models), study.ks, b, terms, kn,
+                                         objs))

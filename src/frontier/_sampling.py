@@ -14,17 +14,32 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from ._aggregation import validate_aggregation
+from ._latency import Latency, latency_params, validate_latency
 from ._models import FLOAT_FIELDS, Model, validate_model
+from ._serving import Serving, serving_params, validate_serving
+from ._table import Objective
+from ._usermodel import UserModel, cast_params, check_outputs, validate_user_model
 from ._validation import as_key, positive_int
 from .kernels import sampling as _k
+from .kernels.aggregation import BestOfK
 
-__all__ = ["QUANTILE_LEVELS", "Samples", "Stats", "Summary", "sample", "summarize"]
+__all__ = ["EXTRA_OBJECTIVES", "QUANTILE_LEVELS", "ExtendedSamples", "Samples", "Stats",
+           "Summary", "sample", "summarize"]
 
 #: Default percentile levels reported by :func:`summarize` (as fractions).
 QUANTILE_LEVELS: tuple[float, ...] = (0.025, 0.5, 0.95, 0.975, 0.99)
 
 Scheme = Literal["crn", "independent"]
 TimeModel = Literal["paper", "waves"]
+
+#: The objectives that ``latency=`` and ``serving=`` add, beyond cost, time and accuracy.
+EXTRA_OBJECTIVES: dict[str, Objective] = {
+    "ttft": Objective("ttft", "min", "s", (0.0, math.inf)),
+    "e2e": Objective("e2e", "min", "s", (0.0, math.inf)),
+    "tok_s_gpu": Objective("tok_s_gpu", "max", "tok/s/gpu", (0.0, math.inf)),
+    "usd_per_mtok": Objective("usd_per_mtok", "min", "$/Mtok", (0.0, math.inf)),
+}
 
 
 class Samples(NamedTuple):
@@ -36,6 +51,29 @@ class Samples(NamedTuple):
     cost: jax.Array
     time: jax.Array
     accuracy: jax.Array
+
+
+class ExtendedSamples(NamedTuple):
+    """Per-trial outcomes of :func:`sample` with ``latency=`` or ``serving=``: the fields of
+    :class:`Samples` plus ``extra``, objective name -> array of the same shape (``ttft``,
+    ``e2e`` in seconds per query; ``tok_s_gpu``, ``usd_per_mtok``; see
+    :data:`EXTRA_OBJECTIVES`).
+
+    Examples
+    --------
+    >>> import frontier
+    >>> x = frontier.sample(frontier.catalog()["gpt5-nano"], [1, 4], key=0, num_trials=100,
+    ...                     latency="ttft")
+    >>> sorted(x.extra), x.extra["e2e"].shape == x.time.shape
+    (['e2e', 'ttft'], True)
+    >>> bool((x.extra["ttft"] <= x.extra["e2e"]).all())
+    True
+    """
+
+    cost: jax.Array
+    time: jax.Array
+    accuracy: jax.Array
+    extra: dict[str, jax.Array]
 
 
 class Stats(NamedTuple):
@@ -65,7 +103,11 @@ class Stats(NamedTuple):
 
 
 class Summary(NamedTuple):
-    """Result of :func:`summarize`."""
+    """Result of :func:`summarize`.
+
+    ``extra`` holds the :class:`Stats` of the objectives that ``latency=`` and ``serving=``
+    add (see :data:`EXTRA_OBJECTIVES`); it is empty otherwise.
+    """
 
     cost: Stats
     time: Stats
@@ -74,27 +116,51 @@ class Summary(NamedTuple):
     num_trials: int
     quantile_levels: tuple[float, ...]
     exact_quantiles: bool
+    extra: dict[str, Stats] = {}  # noqa: RUF012 - never mutated
+
+    @property
+    def objectives(self) -> tuple[str, ...]:
+        """Names of every objective held: ``cost``, ``time``, ``accuracy``, then extras."""
+        return ("cost", "time", "accuracy", *self.extra)
+
+    def stats(self, name: str) -> Stats:
+        """The :class:`Stats` of objective ``name`` (``ValueError`` listing the known)."""
+        if name in ("cost", "time", "accuracy"):
+            return getattr(self, name)
+        if name in self.extra:
+            return self.extra[name]
+        raise ValueError(f"unknown objective {name!r}; the summary has {list(self.objectives)}")
 
 
 # ----------------------------------------------------------------------------- validation
 
 
-def _as_models(models: Any) -> tuple[list[Model], bool]:
+def _validate_one(m: Any, label: str | None = None) -> Any:
+    if isinstance(m, UserModel):
+        return validate_user_model(m, label)
+    return validate_model(m, label)
+
+
+def _as_models(models: Any) -> tuple[list[Any], bool]:
     """Return (models, batched): ``batched`` when a sequence or mapping was given."""
-    if isinstance(models, Model):
-        return [validate_model(models)], False
+    if isinstance(models, Model | UserModel):
+        return [_validate_one(models)], False
     if isinstance(models, Mapping):
         seq = list(models.values())
     elif isinstance(models, Iterable) and not isinstance(models, str | bytes):
         seq = list(models)
     else:
         raise TypeError(
-            "`models` must be a frontier.Model, a sequence of them or a mapping key -> Model,"
-            f" got {type(models).__name__}"
+            "`models` must be a frontier.Model or frontier.UserModel, a sequence of them or a"
+            f" mapping key -> model, got {type(models).__name__}"
         )
     if not seq:
         raise ValueError("`models` is empty")
-    return [validate_model(m, label=f"models[{i}]") for i, m in enumerate(seq)], True
+    out = [_validate_one(m, label=f"models[{i}]") for i, m in enumerate(seq)]
+    if len({isinstance(m, UserModel) for m in out}) > 1:
+        raise TypeError("`models` mixes frontier.Model and frontier.UserModel; simulate them in"
+                        " separate calls")
+    return out, True
 
 
 def _as_ks(ks: Any) -> tuple[int, ...]:
@@ -154,7 +220,7 @@ def _check_options(scheme: str, time_model: str) -> None:
         raise ValueError(f"`time_model` must be 'paper' or 'waves', got {time_model!r}")
 
 
-def _check_range(models: Sequence[Model], kmax: int, dtype) -> None:
+def _check_range(models: Sequence[Any], kmax: int, dtype) -> None:
     """Raise when a model's outcomes could overflow ``dtype`` (e.g. float32 prices of 1e30).
 
     The bound uses the clip limits: ``Lin <= 16 mu_Lin`` and ``Lout <= 16 Lin``, summed over
@@ -162,6 +228,8 @@ def _check_range(models: Sequence[Model], kmax: int, dtype) -> None:
     """
     big = float(jnp.finfo(dtype).max)
     for i, m in enumerate(models):
+        if not isinstance(m, Model):
+            continue
         vals = {f: getattr(m, f) for f in ("c_in", "c_out", "t_in", "t_out", "mu_Lin")}
         if any(isinstance(v, jax.core.Tracer) for v in vals.values()):
             continue
@@ -177,7 +245,48 @@ def _check_range(models: Sequence[Model], kmax: int, dtype) -> None:
                     f"{big:.3g}); express them in larger units or use dtype=float64 with x64")
 
 
-def _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype):
+class _Plan(NamedTuple):
+    """A validated simulation: what to run (``dyn``) and how to shape the results."""
+
+    ms: list[Any]
+    batched: bool  # a models axis in the outputs
+    batch_axis: bool  # a serving batch axis after it
+    nb: int  # serving batch values (1 without serving)
+    ks: tuple[int, ...]
+    order: tuple[int, ...]
+    perm: np.ndarray
+    num_trials: int
+    key: jax.Array
+    ext: bool  # the extension path (kernels.sampling.simulate_spec)
+    dyn: Any  # (params, parallel) on the paper path, else a kernels.sampling.Spec
+    names: tuple[str, ...]
+    dtype: Any
+    scheme: str
+    time_model: str
+    batches: tuple[float, ...] = ()
+
+
+def _needs(agg: Any, user: bool, lat: Any, srv: Any) -> tuple[str, ...]:
+    """Outputs a user model must return for ``agg``, ``lat`` and ``srv``; raises for the
+    paper model when the aggregation reads a correctness it does not have."""
+    a = BestOfK() if agg is None else agg
+    needs: list[str] = []
+    if a.needs == "score":
+        needs.append("score")
+    elif getattr(a, "difficulty", None) is None:
+        if not user:
+            raise ValueError(
+                f"`aggregation`: {type(a).__name__} has no difficulty, and the paper model has "
+                "no per-inference correctness; pass one, e.g. "
+                "frontier.aggregation.PassAtK(frontier.aggregation.Beta(a, b))")
+        needs.append("correct")
+    if lat is not None or srv is not None:
+        needs += ["input_tokens", "output_tokens"]
+    return tuple(needs)
+
+
+def _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype,
+             aggregation=None, latency=None, serving=None) -> _Plan:
     ms, batched = _as_models(models)
     ks = _as_ks(ks)
     num_trials = positive_int(num_trials, "num_trials")
@@ -189,8 +298,69 @@ def _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype):
     order = tuple(sorted(ks))
     # position of each requested k in the sorted grid, to return the caller's order
     perm = np.asarray([order.index(k) for k in ks])
-    return (ms, batched, ks, order, perm, num_trials, as_key(key),
-            _stack_params(ms, dt), jnp.asarray(_as_parallel(parallel, ms)))
+    par = _as_parallel(parallel, ms)
+    agg = validate_aggregation(aggregation)
+    lat = validate_latency(latency)
+    srv_v = validate_serving(serving)
+    user = isinstance(ms[0], UserModel)
+    ext = user or not (agg is None or isinstance(agg, BestOfK)) or lat is not None or (
+        srv_v is not None)
+    k = as_key(key)
+    if not ext:
+        return _Plan(ms, batched, False, 1, ks, order, perm, num_trials, k, False,
+                     (_stack_params(ms, dt), jnp.asarray(par)), ("cost", "time", "accuracy"),
+                     dt, scheme, time_model)
+    srv, batches, batch_axis = srv_v if srv_v is not None else (None, (), False)
+    needs = _needs(agg, user, lat, srv)
+    if user:
+        for i, m in enumerate(ms):
+            label = f"model {m.name!r}" if m.name else f"models[{i}]"
+            check_outputs(m, dt, label, needs=needs)
+            if lat is not None and lat.prefill_rate is None and (
+                    srv is None or srv.prefill_rate is None):
+                raise ValueError(f"{label}: the latency of a user model needs a prefill rate: "
+                                 "give Latency(prefill_rate=...) or Serving(prefill_rate=...)")
+            if lat is not None and lat.tpot is None and srv is None:
+                raise ValueError(f"{label}: the latency of a user model needs a TPOT: give "
+                                 "Latency(tpot=...) or a Serving curve")
+            if srv is not None and srv.prefill_rate is None:
+                raise ValueError(f"{label}: serving a user model needs "
+                                 "Serving(prefill_rate=...) (the paper model's t_in is the "
+                                 "default only for frontier.Model)")
+    nb = max(1, len(batches))
+    if user:
+        mdyn: Any = tuple(cast_params(m, dt) for m in ms for _ in range(nb))
+    else:
+        mdyn = _stack_params(ms, dt)
+        if nb > 1:
+            mdyn = jax.tree.map(lambda a: jnp.repeat(a, nb), mdyn)
+    adyn = None if agg is None else jax.tree.map(lambda x: jnp.asarray(x, dt), agg)
+    spec = _k.Spec(mdyn, jnp.asarray(np.repeat(par, nb)), adyn,
+                   None if lat is None else latency_params(lat, dt),
+                   None if srv is None else serving_params(srv, batches, len(ms), dt))
+    return _Plan(ms, batched, batch_axis, nb, ks, order, perm, num_trials, k, True, spec,
+                 _k.spec_names(spec), dt, scheme, time_model, batches)
+
+
+def _layout(plan: _Plan) -> tuple:
+    """The static facts :func:`_shape` needs (hashable, for ``jit``)."""
+    perm = tuple(int(i) for i in plan.perm)
+    return (None if perm == tuple(range(len(perm))) else perm, len(plan.ms), plan.nb,
+            plan.batch_axis, plan.batched)
+
+
+def _shape(plan: _Plan | tuple, x: Any, k_axis: int = 2) -> Any:
+    """``(J, M', K, ...)`` in sorted-k order -> the caller's k order, ``M'`` split into
+    ``([M,] [B,])``."""
+    perm, M, nb, batch_axis, batched = _layout(plan) if isinstance(plan, _Plan) else plan
+    if perm is not None:
+        x = jnp.take(x, jnp.asarray(perm), axis=k_axis)
+    x = x.reshape(x.shape[0], M, nb, *x.shape[2:])
+    if not batch_axis:
+        x = x[:, :, 0]
+    if not batched:
+        x = x[:, 0]
+    return x
 
 
 def _atom(kmax: int) -> int:
@@ -215,8 +385,40 @@ def _sample_jit(key, params, parallel, *, ks, num_trials, batch, scheme, time_mo
     return _k.Outcomes(*(fix(a) for a in out))
 
 
+@partial(jax.jit, static_argnames=("ks", "num_trials", "batch", "scheme", "time_model",
+                                   "dtype", "layout"))
+def _sample_spec_jit(key, spec, *, ks, num_trials, batch, scheme, time_model, dtype,
+                     layout=None):
+    """``(J, M', K, num_trials)``; with ``layout``, the tuple of the ``J`` outcomes in the
+    caller's shape (the reordering then fuses with the copy out of the batches)."""
+    nb = -(-num_trials // batch)
+    ids = jnp.arange(nb * batch, dtype=jnp.uint32).reshape(nb, batch)
+    sim = partial(_k.simulate_spec, ks=ks, scheme=scheme, time_model=time_model, dtype=dtype)
+    out = lax.map(lambda i: sim(key, i, spec), ids)  # (nb, J, M, K, batch)
+    out = jnp.moveaxis(out, 0, 3)  # (J, M, K, nb, batch)
+    out = out.reshape(*out.shape[:3], nb * batch)[..., :num_trials]
+    if layout is None:
+        return out
+    x = _shape(layout, out)
+    return tuple(x[j] for j in range(x.shape[0]))
+
+
+def _all_outcomes(plan: _Plan, num_trials: int, batch: int | None = None) -> jax.Array:
+    """Every outcome ``(J, M', K, num_trials)`` in sorted-k order."""
+    if batch is None:
+        batch = min(_atom(max(plan.order)), num_trials)
+    if not plan.ext:
+        params, par = plan.dyn
+        return jnp.stack(_sample_jit(plan.key, params, par, ks=plan.order,
+                                     num_trials=num_trials, batch=batch, scheme=plan.scheme,
+                                     time_model=plan.time_model))
+    return _sample_spec_jit(plan.key, plan.dyn, ks=plan.order, num_trials=num_trials,
+                            batch=batch, scheme=plan.scheme, time_model=plan.time_model,
+                            dtype=plan.dtype)
+
+
 def sample(
-    models: Model | Sequence[Model] | Mapping[str, Model],
+    models: Model | UserModel | Sequence[Model | UserModel] | Mapping[str, Model | UserModel],
     ks: int | Sequence[int],
     *,
     key: Any,
@@ -224,9 +426,12 @@ def sample(
     parallel: int | Sequence[int] | None = None,
     scheme: Scheme = "crn",
     time_model: TimeModel = "paper",
+    aggregation: Any = None,
+    latency: Latency | str | None = None,
+    serving: Serving | None = None,
     batch_size: int | None = None,
     dtype: Any = None,
-) -> Samples:
+) -> Samples | ExtendedSamples:
     """Simulate ``num_trials`` trials of the paper model for every model and every ``k``.
 
     One trial of ``k`` inferences draws, for ``i = 1..k``, ``Lin_i = clip(N(mu_Lin,
@@ -236,11 +441,17 @@ def sample(
     T_i``, with at most ``min(P, k)`` calls running at once) and ``accuracy = max_i A_i``
     (the paper model of arXiv 2510.18905).
 
+    Beyond the paper: ``aggregation`` replaces the oracle best-of-k (pass@k, majority vote,
+    an imperfect verifier: :mod:`frontier.aggregation`), ``latency`` adds time to first
+    token and end-to-end time (:class:`frontier.Latency`), ``serving`` a batch-size knob with
+    GPU-hour cost and throughput (:class:`frontier.Serving`), and ``models`` may be your own
+    (:class:`frontier.UserModel`).
+
     Parameters
     ----------
     models
-        A :class:`Model`, or a sequence / mapping of them (then outputs get a leading models
-        axis, in the given order).
+        A :class:`Model` or :class:`UserModel`, or a sequence / mapping of them, all of one
+        kind (then outputs get a leading models axis, in the given order).
     ks
         Numbers of inferences per query; positive, distinct, any order (outputs follow it).
     key
@@ -260,6 +471,15 @@ def sample(
         call's mean time, not less); or ``"waves"``: ``ceil(k/P)`` waves of ``P`` parallel
         calls, each wave as long as its slowest call (the paper's rule ignores that a wave
         waits for its slowest call).
+    aggregation
+        How the ``k`` samples make one answer (:mod:`frontier.aggregation`); default the
+        paper's oracle best-of-k on the accuracy score.
+    latency
+        ``"ttft"`` or a :class:`frontier.Latency`: adds the objectives ``ttft`` and ``e2e``.
+    serving
+        A :class:`frontier.Serving`: cost and time from a GPU deployment's throughput-latency
+        curve at each batch size (a ``batch`` axis after the models axis when
+        ``serving.batch`` is a sequence); adds ``tok_s_gpu`` and ``usd_per_mtok``.
     batch_size
         Trials simulated together (memory ``~ 12 * batch_size * max(ks)`` bytes); results do
         not depend on it. Default: about ``2**18 / max(ks)``.
@@ -268,8 +488,10 @@ def sample(
 
     Returns
     -------
-    Samples
-        ``cost``, ``time``, ``accuracy``, each ``([M,] K, num_trials)``.
+    Samples or ExtendedSamples
+        ``cost``, ``time``, ``accuracy``, each ``([M,] [B,] K, num_trials)``; with
+        ``latency`` or ``serving``, an :class:`ExtendedSamples` whose ``extra`` holds the
+        added objectives.
 
     Raises
     ------
@@ -284,7 +506,9 @@ def sample(
     ``num_trials``, ``batch_size`` or, with ``scheme="crn"``, on the other ``ks``. The same
     normals drive every model of a call (common random numbers across models). The function
     is differentiable with respect to model fields (reparameterised draws; clips have zero
-    gradient where active).
+    gradient where active). The aggregation's, queueing's and serving's own draws come from
+    ``fold_in(fold_in(key, t), tag)``, so the paper model's draws are the same with or
+    without them.
 
     Examples
     --------
@@ -296,20 +520,29 @@ def sample(
     >>> bool((s.accuracy[2] >= s.accuracy[0]).all())  # best-of-k never falls with k (CRN)
     True
     """
-    _, batched, ks, order, perm, num_trials, key, params, par = _prepare(
-        models, ks, key, num_trials, parallel, scheme, time_model, dtype
-    )
+    plan = _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype,
+                    aggregation, latency, serving)
+    num_trials, order, perm = plan.num_trials, plan.order, plan.perm
     if batch_size is None:
         batch = min(_atom(max(order)), num_trials)
     else:
         batch = min(positive_int(batch_size, "batch_size"), num_trials)
+    if plan.ext:
+        x = _sample_spec_jit(plan.key, plan.dyn, ks=order, num_trials=num_trials, batch=batch,
+                             scheme=scheme, time_model=time_model, dtype=plan.dtype,
+                             layout=_layout(plan))
+        if len(plan.names) == 3:
+            return Samples(x[0], x[1], x[2])
+        return ExtendedSamples(x[0], x[1], x[2], {n: x[j] for j, n in enumerate(plan.names)
+                                                  if j >= 3})
+    params, par = plan.dyn
     out = _sample_jit(
-        key, params, par, ks=order, num_trials=num_trials, batch=batch, scheme=scheme,
+        plan.key, params, par, ks=order, num_trials=num_trials, batch=batch, scheme=scheme,
         time_model=time_model,
     )
     if not np.array_equal(perm, np.arange(len(order))):
         out = _k.Outcomes(*(a[:, perm] for a in out))
-    if not batched:
+    if not plan.batched:
         out = _k.Outcomes(*(a[0] for a in out))
     return Samples(*out)
 
@@ -318,7 +551,7 @@ def sample(
 
 
 class _Acc(NamedTuple):
-    """Streaming accumulator; every field ``(3, M, K)`` except ``hist`` ``(3, M, K, B + 2)``."""
+    """Streaming accumulator; every field ``(J, M, K)`` except ``hist`` ``(J, M, K, B + 2)``."""
 
     s1: jax.Array  # Neumaier sum of (x - shift)
     c1: jax.Array  # its compensation
@@ -335,25 +568,30 @@ def _neumaier(s, c, x):
     return t, c
 
 
-def _atom_outcomes(key, ids, params, parallel, ks, scheme, time_model):
+def _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype):
+    if ext:
+        return _k.simulate_spec(key, ids, dyn, ks=ks, scheme=scheme, time_model=time_model,
+                                dtype=dtype)  # (J, M, K, A)
+    params, parallel = dyn
     o = _k.simulate_trials(key, ids, params, parallel, ks=ks, scheme=scheme, time_model=time_model)
     return jnp.stack(o)  # (3, M, K, A)
 
 
 @partial(
     jax.jit,
-    static_argnames=("ks", "scheme", "time_model", "atom", "atoms", "num_trials"),
+    static_argnames=("ks", "scheme", "time_model", "atom", "atoms", "num_trials", "ext",
+                     "dtype"),
     donate_argnums=(0,),
 )
-def _stream_step(acc, key, start, params, parallel, shift, lo, width, *, ks, scheme,
-                 time_model, atom, atoms, num_trials):
+def _stream_step(acc, key, start, dyn, shift, lo, width, *, ks, scheme, time_model, atom,
+                 atoms, num_trials, ext, dtype):
     """Fold ``atoms`` blocks of ``atom`` trials, starting at trial ``start``, into ``acc``."""
     nbins = acc.hist.shape[-1] - 2
 
     def body(acc, j):
         first = start + j * atom
         ids = first + jnp.arange(atom, dtype=jnp.uint32)
-        x = _atom_outcomes(key, ids, params, parallel, ks, scheme, time_model)
+        x = _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype)
         valid = ids < jnp.uint32(num_trials)
         d = jnp.where(valid, x - shift[..., None], jnp.zeros((), x.dtype))
         s1, c1 = _neumaier(acc.s1, acc.c1, _k.tree_sum(d))
@@ -408,7 +646,7 @@ def _hist_quantiles(hist, lo, width, mn, mx, n, levels):
 
 
 def summarize(
-    models: Model | Sequence[Model] | Mapping[str, Model],
+    models: Model | UserModel | Sequence[Model | UserModel] | Mapping[str, Model | UserModel],
     ks: int | Sequence[int],
     *,
     key: Any,
@@ -416,6 +654,9 @@ def summarize(
     parallel: int | Sequence[int] | None = None,
     scheme: Scheme = "crn",
     time_model: TimeModel = "paper",
+    aggregation: Any = None,
+    latency: Latency | str | None = None,
+    serving: Serving | None = None,
     quantiles: Sequence[float] = QUANTILE_LEVELS,
     quantile_method: Literal["auto", "exact", "sketch"] = "auto",
     num_bins: int = 4096,
@@ -434,6 +675,8 @@ def summarize(
     ----------
     models, ks, key, num_trials, parallel, scheme, time_model, dtype
         As in :func:`sample`.
+    aggregation, latency, serving
+        As in :func:`sample`; the objectives these add are in ``Summary.extra``.
     quantiles
         Levels in ``[0, 1]``; default ``(0.025, 0.5, 0.95, 0.975, 0.99)``.
     quantile_method
@@ -453,9 +696,9 @@ def summarize(
     Returns
     -------
     Summary
-        ``cost``, ``time``, ``accuracy`` :class:`Stats`, each ``([M,] K)`` (quantiles
-        ``([M,] K, Q)``), plus ``ks``, ``num_trials``, ``quantile_levels`` and
-        ``exact_quantiles``.
+        ``cost``, ``time``, ``accuracy`` :class:`Stats`, each ``([M,] [B,] K)`` (quantiles
+        ``([M,] [B,] K, Q)``), plus ``ks``, ``num_trials``, ``quantile_levels``,
+        ``exact_quantiles`` and ``extra`` (name -> :class:`Stats` of the added objectives).
 
     Raises
     ------
@@ -491,9 +734,9 @@ def summarize(
     >>> bool(s.exact_quantiles)
     True
     """
-    ms, batched, ks, order, perm, num_trials, key, params, par = _prepare(
-        models, ks, key, num_trials, parallel, scheme, time_model, dtype
-    )
+    plan = _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype,
+                    aggregation, latency, serving)
+    ks, order, num_trials = plan.ks, plan.order, plan.num_trials
     levels = tuple(float(q) for q in quantiles)
     if not levels or any(not (0.0 <= q <= 1.0) for q in levels):
         raise ValueError(f"`quantiles` must be non-empty levels in [0, 1], got {quantiles!r}")
@@ -501,18 +744,17 @@ def summarize(
         raise ValueError(
             f"`quantile_method` must be 'auto', 'exact' or 'sketch', got {quantile_method!r}")
     num_bins = positive_int(num_bins, "num_bins")
-    n_models, n_k = len(ms), len(order)
+    n_variants, n_k, n_obj = len(plan.ms) * plan.nb, len(order), len(plan.names)
     exact = quantile_method == "exact" or (
-        quantile_method == "auto" and 3 * n_models * n_k * num_trials <= max_exact
+        quantile_method == "auto" and n_obj * n_variants * n_k * num_trials <= max_exact
     )
-    dt = params.c_in.dtype
+    dt = plan.dtype
     if chunk_size is not None:
         chunk_size = positive_int(chunk_size, "chunk_size")
     n = num_trials
     if exact:
         # Everything fits: simulate all trials (batch-size independent) and reduce exactly.
-        x = jnp.stack(sample(ms, order, key=key, num_trials=n, parallel=par.tolist(),
-                             scheme=scheme, time_model=time_model, dtype=dt))
+        x = _all_outcomes(plan, n)
         mean, std, sem, mn, mx = _exact_moments(x)
         if jax.default_backend() == "cpu":  # NumPy's selection beats XLA's CPU sort ~7x
             q = jnp.asarray(np.moveaxis(np.quantile(np.asarray(x), levels, axis=-1), 0, -1), dt)
@@ -520,20 +762,16 @@ def summarize(
             q = _exact_quantiles(x, jnp.asarray(levels, dt))
         qerr = jnp.zeros_like(q)
     else:
-        mean, std, sem, mn, mx, q, qerr = _sketch_stats(
-            key, params, par, ms, order, n, scheme, time_model, dt, levels, num_bins,
-            chunk_size, progress)
+        mean, std, sem, mn, mx, q, qerr = _sketch_stats(plan, n, levels, num_bins, chunk_size,
+                                                        progress)
 
-    fields = (mean, std, sem, mn, mx, q, qerr)
-    if not np.array_equal(perm, np.arange(len(order))):
-        fields = tuple(f[:, :, perm] for f in fields)
-    if not batched:
-        fields = tuple(f[:, 0] for f in fields)
+    fields = tuple(_shape(plan, f) for f in (mean, std, sem, mn, mx, q, qerr))
 
     def stats(i):
         return Stats(*(f[i] for f in fields))
 
-    return Summary(stats(0), stats(1), stats(2), ks, n, levels, exact)
+    extra = {name: stats(j) for j, name in enumerate(plan.names) if j >= 3}
+    return Summary(stats(0), stats(1), stats(2), ks, n, levels, exact, extra)
 
 
 @jax.jit
@@ -552,25 +790,22 @@ def _exact_quantiles(x, levels):
     return jnp.moveaxis(jnp.quantile(x, levels, axis=-1), 0, -1)
 
 
-def _sketch_stats(key, params, par, ms, order, n, scheme, time_model, dt, levels, num_bins,
-                  chunk_size, progress):
+def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress):
     """Stream the trials through compensated sums and fixed-width histograms."""
-    n_models, n_k = len(ms), len(order)
+    order, dt = plan.order, plan.dtype
+    n_models, n_k = len(plan.ms) * plan.nb, len(order)
     atom = min(_atom(max(order)), 1 << max(0, (n - 1).bit_length()))
     atoms = max(1, min(64, -(-n // atom))) if chunk_size is None else -(-chunk_size // atom)
     total_atoms = -(-n // atom)
     # Pilot: the first trials, independent of the chunking, for the shift and the range.
-    pilot = jnp.stack(
-        sample(ms, order, key=key, num_trials=min(n, 1 << 15), parallel=par.tolist(),
-               scheme=scheme, time_model=time_model, dtype=dt)
-    )  # (3, M, K, n_pilot)
+    pilot = _all_outcomes(plan, min(n, 1 << 15))  # (J, M, K, n_pilot)
     shift = jnp.mean(pilot, axis=-1)
     lo = jnp.min(pilot, axis=-1)
     hi = jnp.max(pilot, axis=-1)
     del pilot
     tiny = jnp.maximum(jnp.abs(lo), 1.0) * jnp.finfo(dt).eps
     width = jnp.maximum((hi - lo) / num_bins, tiny)
-    shape = (3, n_models, n_k)
+    shape = (len(plan.names), n_models, n_k)
     acc = _Acc(*(jnp.zeros(shape, dt) for _ in range(4)), jnp.full(shape, jnp.inf, dt),
                jnp.full(shape, -jnp.inf, dt), jnp.zeros((*shape, num_bins + 2), jnp.int32))
     t0 = _time.perf_counter()
@@ -578,8 +813,9 @@ def _sketch_stats(key, params, par, ms, order, n, scheme, time_model, dt, levels
     while done_atoms < total_atoms:
         step_atoms = min(atoms, total_atoms - done_atoms)
         acc = _stream_step(
-            acc, key, jnp.uint32(done_atoms * atom), params, par, shift, lo, width, ks=order,
-            scheme=scheme, time_model=time_model, atom=atom, atoms=step_atoms, num_trials=n,
+            acc, plan.key, jnp.uint32(done_atoms * atom), plan.dyn, shift, lo, width, ks=order,
+            scheme=plan.scheme, time_model=plan.time_model, atom=atom, atoms=step_atoms,
+            num_trials=n, ext=plan.ext, dtype=plan.dtype,
         )
         done_atoms += step_atoms
         if progress:

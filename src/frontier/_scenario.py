@@ -37,6 +37,10 @@ class Scenario(NamedTuple):
     scheme: str
     time_model: str
     knee_normalise: str = "front"
+    aggregation: Any = None
+    latency: Any = None
+    serving: Any = None
+    objectives: tuple[str, ...] | None = None
 
     def parallel_by_model(self) -> dict[str, int]:
         """The parallelism P each model runs at: ``parallel``, or its ``default_parallel``."""
@@ -49,8 +53,13 @@ SEED_RANGE = (-(2**63), 2**63 - 1)
 _DEFAULTS = {
     "models": None, "only": None, "C_max": 0.50, "T_max": 60.0, "acc_min": 0.88, "k_max": 128,
     "ks": None, "parallel": None, "trials": 300, "seed": 42, "slo": None, "scheme": "crn",
-    "time_model": "paper", "knee_normalise": "front",
+    "time_model": "paper", "knee_normalise": "front", "aggregation": None, "difficulty": None,
+    "phi": None, "latency": None, "serving": None, "objectives": None,
 }
+
+_SERVING_KEYS = {"t0", "slope", "gpu_hour", "batch", "num_gpus", "efficiency", "prefill_rate",
+                 "calibrate", "uncertainty", "columns"}
+_LATENCY_KEYS = {"queue", "prefill_rate", "tpot"}
 
 #: Built-in scenarios; ``reference`` is the reference code's default study.
 BUILTIN: dict[str, dict[str, Any]] = {
@@ -115,6 +124,106 @@ def _check(name: str, where: str, key: str, value: Any) -> Any:
     return value
 
 
+def _aggregation(where: str, cfg: Mapping[str, Any]) -> Any:
+    """``aggregation`` (a name), ``difficulty`` ({a, b} or {p, weight}) and ``phi``."""
+    from ._aggregation import make
+
+    name = cfg["aggregation"]
+    if name is None:
+        if cfg["difficulty"] is not None or cfg["phi"] is not None:
+            raise ScenarioError(f"{where}: `difficulty` and `phi` need `aggregation` (pass@k, "
+                                "majority or verifier)")
+        return None
+    if not isinstance(name, str):
+        raise ScenarioError(f"{where}: `aggregation` must be a name (best-of-k, pass@k, "
+                            f"majority, verifier), got {name!r}")
+    d = cfg["difficulty"]
+    if d is not None and not isinstance(d, Mapping):
+        raise ScenarioError(f"{where}: `difficulty` must be a mapping {{a: ..., b: ...}} (Beta) "
+                            f"or {{p: [...], weight: [...]}} (a mix), got {d!r}")
+    try:
+        return make(name, difficulty=None if d is None else dict(d), phi=cfg["phi"])
+    except (TypeError, ValueError) as e:
+        raise ScenarioError(f"{where}: {e}") from None
+
+
+def _latency(where: str, value: Any) -> Any:
+    from ._latency import Latency, validate_latency
+
+    if value is None:
+        return None
+    if value == "ttft":
+        return Latency()
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"{where}: `latency` must be 'ttft' or a mapping of "
+                            f"{', '.join(sorted(_LATENCY_KEYS))}, got {value!r}")
+    unknown = sorted(set(value) - _LATENCY_KEYS)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key `latency.{unknown[0]}` (known: "
+                            f"{', '.join(sorted(_LATENCY_KEYS))})")
+    try:
+        return validate_latency(Latency(**value))
+    except (TypeError, ValueError) as e:
+        raise ScenarioError(f"{where}: {e}") from None
+
+
+def _serving(where: str, value: Any, base_dir: str | None) -> Any:
+    """A Serving from ``{t0, slope, gpu_hour, batch, ...}`` or from ``{calibrate: <sweep
+    file>, gpu_hour, batch, uncertainty}``."""
+    from ._serving import Serving, calibrate_serving, validate_serving
+
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"{where}: `serving` must be a mapping, got {value!r}")
+    unknown = sorted(set(value) - _SERVING_KEYS)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key `serving.{unknown[0]}` (known: "
+                            f"{', '.join(sorted(_SERVING_KEYS))})")
+    v = dict(value)
+    try:
+        if "calibrate" in v:
+            src = v.pop("calibrate")
+            if not isinstance(src, str):
+                raise ScenarioError(f"{where}: `serving.calibrate` must be a sweep file path")
+            path = src if base_dir is None or os.path.isabs(src) else os.path.join(base_dir, src)
+            fit = calibrate_serving(_read_table(path), **dict(v.pop("columns", {}) or {}))
+            if "gpu_hour" not in v:
+                raise ScenarioError(f"{where}: `serving.gpu_hour` ($ per GPU-hour) is required")
+            srv = fit.serving(gpu_hour=v.pop("gpu_hour"), batch=v.pop("batch", None),
+                              uncertainty=bool(v.pop("uncertainty", True)),
+                              prefill_rate=v.pop("prefill_rate", None))
+            if v:
+                raise ScenarioError(f"{where}: `serving.{sorted(v)[0]}` is set by the "
+                                    "calibration; leave it out with `calibrate`")
+        else:
+            for k in ("uncertainty", "columns"):
+                if k in v:
+                    raise ScenarioError(f"{where}: `serving.{k}` needs `serving.calibrate`")
+            missing = [k for k in ("t0", "slope", "gpu_hour") if k not in v]
+            if missing:
+                raise ScenarioError(f"{where}: `serving.{missing[0]}` is required (or give "
+                                    "`serving.calibrate: <sweep file>`)")
+            srv = Serving(**v)
+        validate_serving(srv)
+    except (TypeError, ValueError, OSError) as e:
+        if isinstance(e, ScenarioError):
+            raise
+        raise ScenarioError(f"{where}: serving: {e}") from None
+    return srv
+
+
+def _read_table(path: str) -> Any:
+    """A sweep for calibration: a CSV as a DataFrame, anything else through read_sweep."""
+    if path.lower().endswith(".csv"):
+        import pandas as pd
+
+        return pd.read_csv(path)
+    from ._sweeps import read_sweep
+
+    return read_sweep(path)
+
+
 def _build(name: str, where: str, raw: Mapping[str, Any], base_dir: str | None) -> Scenario:
     unknown = sorted(set(raw) - set(_DEFAULTS))
     if unknown:
@@ -122,8 +231,17 @@ def _build(name: str, where: str, raw: Mapping[str, Any], base_dir: str | None) 
             f"{where}: unknown key `{unknown[0]}` (known: {', '.join(sorted(_DEFAULTS))})")
     cfg = {**_DEFAULTS, **raw}
     for k in list(cfg):
-        if k != "models":
+        if k not in ("models", "aggregation", "difficulty", "phi", "latency", "serving",
+                     "objectives"):
             cfg[k] = _check(name, where, k, cfg[k])
+    objectives = cfg["objectives"]
+    if objectives is not None and (not isinstance(objectives, list) or not objectives
+                                   or not all(isinstance(o, str) for o in objectives)):
+        raise ScenarioError(f"{where}: `objectives` must be a list of objective names, got "
+                            f"{objectives!r}")
+    agg = _aggregation(where, cfg)
+    lat = _latency(where, cfg["latency"])
+    srv = _serving(where, cfg["serving"], base_dir)
     src = cfg["models"]
     try:
         if src is None:
@@ -145,7 +263,8 @@ def _build(name: str, where: str, raw: Mapping[str, Any], base_dir: str | None) 
         models = {k: models[k] for k in cfg["only"]}
     return Scenario(name, models, cfg["C_max"], cfg["T_max"], cfg["acc_min"], cfg["k_max"],
                     cfg["ks"], cfg["parallel"], cfg["trials"], cfg["seed"], cfg["slo"],
-                    cfg["scheme"], cfg["time_model"], cfg["knee_normalise"])
+                    cfg["scheme"], cfg["time_model"], cfg["knee_normalise"], agg, lat, srv,
+                    None if objectives is None else tuple(objectives))
 
 
 def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -157,6 +276,15 @@ def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None)
     ``only``) and ``models``: a path to a model file (relative to the scenario) or an
     inline mapping in the reference code's format; without it, the catalog. Without
     ``parallel`` every model runs at its own ``default_parallel``.
+
+    Beyond the paper: ``aggregation`` (``best-of-k``, ``pass@k``, ``majority``,
+    ``verifier``) with ``difficulty`` (``{a: 0.5, b: 2}`` for a Beta, or ``{p: [0.9, 0.35],
+    weight: [0.6, 0.4]}`` for a mix) and ``phi`` (the verifier's false-positive rate);
+    ``latency``: ``ttft`` or ``{queue, prefill_rate, tpot}``; ``serving``: ``{t0, slope,
+    gpu_hour, batch, num_gpus, efficiency, prefill_rate}`` or ``{calibrate: <sweep file>,
+    gpu_hour, batch, uncertainty}`` (a CSV read as a table, anything else through
+    :func:`frontier.read_sweep`); ``objectives``: the front's objectives. Overrides of
+    ``latency`` and ``serving`` mappings are merged into the file's.
 
     Examples
     --------
@@ -179,5 +307,11 @@ def load_scenario(name_or_path: str, overrides: Mapping[str, Any] | None = None)
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{name_or_path}: expected a mapping of scenario keys")
     raw = {**data, **overrides}
+    for k in ("latency", "serving"):  # merge overrides into the file's mapping
+        if isinstance(data.get(k), Mapping) and isinstance(overrides.get(k), Mapping):
+            raw[k] = {**data[k], **overrides[k]}
+        elif data.get(k) == "ttft" and k == "latency" and isinstance(overrides.get(k),
+                                                                     Mapping):
+            raw[k] = dict(overrides[k])
     return _build(os.path.basename(name_or_path), name_or_path, raw,
                   os.path.dirname(os.path.abspath(name_or_path)))

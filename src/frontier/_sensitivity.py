@@ -10,14 +10,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._aggregation import validate_aggregation
 from ._models import FLOAT_FIELDS, Model
 from ._rules import SOFT_RULES
-from ._sampling import _as_models, _as_parallel, _float_dtype, _stack_params
+from ._sampling import _as_models, _as_parallel, _float_dtype, _prepare, _stack_params
+from ._serving import validate_serving
 from ._study import Budget, _as_budget, candidate_ks
+from ._usermodel import UserModel, param_names
 from ._validation import as_key, positive_int
 from .kernels import sampling as _k
 from .kernels import select as _sel
 from .kernels import soft as _soft
+from .kernels.aggregation import BestOfK
 
 __all__ = ["INPUTS", "OUTPUTS", "Sensitivity", "sensitivity", "soft_select"]
 
@@ -35,10 +39,13 @@ class Sensitivity(NamedTuple):
         ``([M,] 4)``: the soft-selected point's expected ``k``, cost ($), time (s) and
         accuracy, and their Monte Carlo standard errors.
     grad, grad_se
-        ``([M,] 4, 13)``: d output / d input for :data:`OUTPUTS` x :data:`INPUTS` (the ten
-        model fields, then ``C_max``, ``T_max``, ``acc_min``).
+        ``([M,] 4, n)``: d output / d input for :data:`OUTPUTS` x ``inputs``: for the paper
+        model :data:`INPUTS` (the ten model fields, then ``C_max``, ``T_max``,
+        ``acc_min``); with a user model, an aggregation or serving, the model's parameters
+        (``param_names``), the aggregation's (``difficulty.a``, ``phi``, ...), the serving
+        curve's (``serving.t0``, ...), then the three budget values.
     elasticity, elasticity_se
-        ``([M,] 4, 13)``: d log output / d log input = grad * input / output (0 where the
+        ``([M,] 4, n)``: d log output / d log input = grad * input / output (0 where the
         input is 0).
     hard_k
         ``([M,])``: the hard rule's k on the same Monte Carlo means, for reference (0 when
@@ -146,6 +153,8 @@ def sensitivity(
     acc_temperature: float | None = None,
     num_batches: int = 8,
     dtype: Any = None,
+    aggregation: Any = None,
+    serving: Any = None,
 ) -> Sensitivity:
     """Gradients and elasticities of the selected operating point, with standard errors.
 
@@ -180,6 +189,13 @@ def sensitivity(
     num_batches
         Independent key batches (>= 2) for the standard errors: the reported values are the
         batch means and ``se = std / sqrt(num_batches)``.
+    aggregation, serving
+        As in :func:`frontier.sample`. The accuracy of pass@k, majority vote and the
+        verifier with a difficulty is their closed form (exact and differentiable in the
+        difficulty and ``phi``); with several ``serving.batch`` values every (model, batch)
+        pair is one entry of ``models`` (``"<model>@b<batch>"``). ``models`` may be
+        :class:`frontier.UserModel` (gradients with respect to its parameters, through its
+        ``fn``).
 
     Returns
     -------
@@ -204,6 +220,10 @@ def sensitivity(
     ms, batched = _as_models(models)
     names = (tuple(models) if isinstance(models, Mapping)
              else tuple(m.name or f"model{i}" for i, m in enumerate(ms)))
+    agg = validate_aggregation(aggregation)
+    srv = validate_serving(serving)
+    ext = isinstance(ms[0], UserModel) or not (agg is None or isinstance(agg, BestOfK)) or (
+        srv is not None)
     ks = candidate_ks(ms, k_max=k_max, ks=ks, parallel=parallel)
     if knee_normalise not in ("front", "budget"):
         raise ValueError(f"`knee_normalise` must be 'front' or 'budget', got {knee_normalise!r}")
@@ -221,11 +241,15 @@ def sensitivity(
         raise ValueError("`sensitivity` takes one budget (scalars), got a grid of shape "
                          f"{b.C_max.shape}")
     dt = _float_dtype(dtype)
-    params = _stack_params(ms, dt)
-    par = jnp.asarray(_as_parallel(parallel, ms))
     limits = jnp.asarray([float(v) for v in b], dt)
     if not np.isfinite(np.asarray(limits[:2])).all():
         raise ValueError("`sensitivity` needs finite C_max and T_max (they normalise the space)")
+    if ext:
+        return _sensitivity_ext(
+            models, ms, names, batched, b, limits, ks, key, num_batches, batch_trials, parallel,
+            rule, temperature, acc_temperature, knee_normalise, dt, agg, serving, srv)
+    params = _stack_params(ms, dt)
+    par = jnp.asarray(_as_parallel(parallel, ms))
     k = as_key(key)
     vals, grads = jax.vmap(
         lambda p, P: _batched_jacobians(
@@ -260,6 +284,139 @@ def sensitivity(
         out, fnd = [a[0] for a in out], found[0]
     return Sensitivity(rule, float(temperature), names, INPUTS, OUTPUTS, *out,
                        knee_normalise=knee_normalise, found=fnd, notes=notes)
+
+
+def _flat_names(tree: Any, prefix: str) -> list[str]:
+    return [f"{prefix}{n}" for n in param_names(tree)] if jax.tree.leaves(tree) else []
+
+
+def soft_select_ext(theta, chol, parallel, limits, key, trial_ids, *, ks, rule, temperature,
+                    acc_temperature=None, knee_normalise="front", dtype=jnp.float32):
+    """:func:`soft_select` with the extensions: ``theta = (model, aggregation, serving)``
+    (serving without its Cholesky factor ``chol``, which is held fixed)."""
+    model, agg, srv = theta
+    if srv is not None:
+        srv = srv._replace(chol=chol)
+    c, t, a = _soft.soft_spec_means(model, parallel, agg, srv, key, trial_ids, ks,
+                                    acc_temperature, dtype)
+    cn, tn = c / limits[0], t / limits[1]
+    w = _soft.soft_rule_weights(rule, cn, tn, a, limits[2], temperature, knee_normalise)
+    kf = jnp.asarray(ks, c.dtype)
+    return jnp.stack([w @ kf, w @ c, w @ t, w @ a])
+
+
+@partial(jax.jit, static_argnames=("ks", "rule", "num_batches", "batch_trials", "acc_temp",
+                                   "knee_normalise", "dtype"))
+def _batched_jacobians_ext(theta, chol, parallel, limits, key, temperature, *, ks, rule,
+                           num_batches, batch_trials, acc_temp, knee_normalise, dtype):
+    def one(b):
+        ids = (b * batch_trials + jnp.arange(batch_trials)).astype(jnp.uint32)
+
+        def f(th, lim):
+            return soft_select_ext(th, chol, parallel, lim, key, ids, ks=ks, rule=rule,
+                                   temperature=temperature, acc_temperature=acc_temp,
+                                   knee_normalise=knee_normalise, dtype=dtype)
+
+        val = f(theta, limits)
+        jt, jl = jax.jacrev(f, argnums=(0, 1))(theta, limits)
+        flat = [x.reshape(4, -1) for x in jax.tree.leaves(jt)]
+        return val, jnp.concatenate([*flat, jl], axis=-1)
+
+    return jax.lax.map(one, jnp.arange(num_batches))
+
+
+@partial(jax.jit, static_argnames=("ks", "dtype"))
+def _ext_means(theta, chol, parallel, key, ids, *, ks, dtype):
+    """Hard means ``(3, K)`` of cost, time and accuracy (best-of-k: the hard maximum)."""
+    model, agg, srv = theta
+    srv = None if srv is None else srv._replace(chol=chol)
+    return jnp.stack(_soft.soft_spec_means(model, parallel, agg, srv, key, ids, ks, None, dtype))
+
+
+def _sensitivity_ext(models, ms, names, batched, b, limits, ks, key, num_batches, batch_trials,
+                     parallel, rule, temperature, acc_temperature, knee_normalise, dt, agg,
+                     serving, srv):
+    """:func:`sensitivity` for user models, aggregations and serving."""
+    plan = _prepare(models, ks, key, num_batches * batch_trials, parallel, "crn", "paper", dt,
+                    agg, None, serving)
+    spec = plan.dyn
+    batches, batch_axis = (srv[1], srv[2]) if srv is not None else ((), False)
+    if batch_axis:
+        names = tuple(f"{n}@b{bv:g}" for n in names for bv in batches)
+    n_var = len(names) if batch_axis else len(ms)
+    agg_leaves = spec.aggregation
+    vals, grads, thetas, chols = [], [], [], []
+    user = isinstance(ms[0], UserModel)
+    for i in range(n_var):
+        model = spec.models[i] if user else jax.tree.map(lambda a, i=i: a[i], spec.models)
+        sv = None if spec.serving is None else jax.tree.map(lambda a, i=i: a[i], spec.serving)
+        chol = None if sv is None else sv.chol
+        theta = (model, agg_leaves, None if sv is None else sv._replace(chol=None))
+        v, g = _batched_jacobians_ext(
+            theta, chol, spec.parallel[i], limits, plan.key, jnp.asarray(temperature, dt),
+            ks=ks, rule=rule, num_batches=num_batches, batch_trials=batch_trials,
+            acc_temp=acc_temperature, knee_normalise=knee_normalise, dtype=dt)
+        vals.append(v)
+        grads.append(g)
+        thetas.append(theta)
+        chols.append(chol)
+    def input_names(theta):
+        model = list(FLOAT_FIELDS) if not user else param_names(theta[0].params)
+        return tuple(model + _flat_names(theta[1], "") + _flat_names(theta[2], "serving.")
+                     + ["C_max", "T_max", "acc_min"])
+
+    inputs = input_names(thetas[0])
+    if any(input_names(t) != inputs for t in thetas[1:]):
+        raise ValueError("`sensitivity` of several user models needs the same parameter "
+                         "structure; analyse them one at a time")
+    vals_a, grads_a = jnp.stack(vals), jnp.stack(grads)  # (M, B, 4), (M, B, 4, n)
+
+    def leaves_of(theta):
+        model = theta[0].params if user else theta[0]
+        parts = [jnp.ravel(x) for x in jax.tree.leaves((model, theta[1], theta[2]))]
+        return jnp.concatenate([*parts, limits])
+
+    inp = jnp.stack([leaves_of(t) for t in thetas])  # (M, n)
+    nz = vals_a != 0
+    scale = inp[:, None, None, :] / jnp.where(nz, vals_a, 1.0)[..., None]
+    elas = jnp.where(nz[..., None], grads_a * scale, 0.0)
+
+    def mean_se(x):
+        return jnp.mean(x, 1), jnp.std(x, 1, ddof=1) / np.sqrt(num_batches)
+
+    value, value_se = mean_se(vals_a)
+    grad, grad_se = mean_se(grads_a)
+    el, el_se = mean_se(elas)
+    n = num_batches * batch_trials
+    ids = jnp.arange(n, dtype=jnp.uint32)
+    means = [jnp.stack([_ext_means(t, ch, spec.parallel[i], plan.key, ids, ks=ks, dtype=dt)[j]
+                        for i, (t, ch) in enumerate(zip(thetas, chols, strict=True))])
+             for j in range(3)]
+    hard, feasible = _hard_from_means(means, limits, ks, rule, knee_normalise)
+    found = hard > 0
+    notes = tuple(_note(names[i], bool(feasible[i]), means, i, ks, b) if not found[i] else ""
+                  for i in range(n_var))
+
+    def blank(a):
+        return jnp.where(found.reshape((-1,) + (1,) * (a.ndim - 1)), a, jnp.nan)
+
+    out = [*(blank(a) for a in (value, value_se, grad, grad_se, el, el_se)), hard]
+    fnd = found
+    if not (batched or batch_axis):
+        out, fnd = [a[0] for a in out], found[0]
+    return Sensitivity(rule, float(temperature), names, inputs, OUTPUTS, *out,
+                       knee_normalise=knee_normalise, found=fnd, notes=notes)
+
+
+def _hard_from_means(means, limits, ks, rule, knee_normalise):
+    """The hard rule's k ``(M,)`` and whether anything is feasible, from means ``(M, K)``."""
+    kf = jnp.asarray(ks, means[0].dtype)
+    res = jax.vmap(partial(_sel.select_paper, knee_norm=knee_normalise),
+                   in_axes=(0, 0, 0, None, None))(*means, kf, limits)
+    idx = {"knee_chord": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
+           "cube": res.cube}[rule]
+    hard = jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)
+    return np.asarray(hard), np.asarray(jnp.any(res.feasible, axis=-1))
 
 
 def _note(name, feasible, means, i, ks, budget) -> str:

@@ -15,7 +15,16 @@ import numpy as np
 
 from ._engine import Choice, Constraint, choose, parse_slo
 from ._models import Model
-from ._sampling import QUANTILE_LEVELS, Summary, _as_models, _as_parallel, summarize
+from ._sampling import (
+    EXTRA_OBJECTIVES,
+    QUANTILE_LEVELS,
+    Stats,
+    Summary,
+    _as_models,
+    _as_parallel,
+    summarize,
+)
+from ._serving import validate_serving
 from ._table import MOMENTS, Objective, Table, stat_name
 from ._validation import positive_int
 
@@ -39,6 +48,7 @@ OBJECTIVES: tuple[Objective, ...] = (
     Objective("time", "min", "s", (0.0, math.inf)),
     Objective("accuracy", "max", "", (0.0, 1.0)),
 )
+OBJECTIVE_NAMES: tuple[str, ...] = tuple(o.name for o in OBJECTIVES)
 
 # Points field -> engine rule
 _RULE_OF = {"accuracy": "best:accuracy", "cube": "cube", "utopia": "utopia",
@@ -275,21 +285,41 @@ def candidate_ks(
     return tuple(grid)
 
 
-def study_table(summary: Summary, names: Sequence[str], parallel: Sequence[int]) -> Table:
-    """The candidate table of a simulated study: one row per (model, k), model-major."""
+def study_table(summary: Summary, names: Sequence[str], parallel: Sequence[int],
+                knobs: dict[str, Any] | None = None) -> Table:
+    """The candidate table of a simulated study: one row per (model, k), model-major.
+
+    The objectives are cost, time and accuracy, then those of ``summary.extra`` (e.g.
+    ``ttft``, ``e2e``, ``tok_s_gpu``, ``usd_per_mtok``); ``knobs`` adds per-model knob
+    columns (e.g. ``batch``).
+    """
     M, K = len(names), len(summary.ks)
-    knobs = {"model": np.repeat(np.asarray(names, dtype=object), K),
-             "k": np.tile(np.asarray(summary.ks, np.int64), M),
-             "P": np.repeat(np.asarray(parallel, np.int64), K)}
+    cols_k = {"model": np.repeat(np.asarray(names, dtype=object), K),
+              "k": np.tile(np.asarray(summary.ks, np.int64), M),
+              "P": np.repeat(np.asarray(parallel, np.int64), K)}
+    for name, v in (knobs or {}).items():
+        cols_k[name] = np.repeat(np.asarray(v), K)
+    objs = (*OBJECTIVES, *(EXTRA_OBJECTIVES[n] for n in summary.extra))
     stats = {}
-    for obj, st in zip(OBJECTIVES, (summary.cost, summary.time, summary.accuracy),
-                       strict=True):
+    for obj in objs:
+        st = summary.stats(obj.name)
         cols = {s: np.asarray(getattr(st, s)).reshape(-1) for s in MOMENTS}
         q = np.asarray(st.quantiles).reshape(M * K, -1)
         for j, lv in enumerate(summary.quantile_levels):
             cols[stat_name(lv)] = q[:, j]
         stats[obj.name] = cols
-    return Table(knobs, OBJECTIVES, stats, {"num_trials": summary.num_trials})
+    return Table(cols_k, objs, stats, {"num_trials": summary.num_trials})
+
+
+def _flat_variants(summary: Summary) -> Summary:
+    """A summary ``(M, B, K)`` as ``(M * B, K)``: one row per (model, batch) variant."""
+
+    def flat(st: Stats) -> Stats:
+        return Stats(*(a.reshape(-1, *a.shape[2:]) for a in st))
+
+    return summary._replace(cost=flat(summary.cost), time=flat(summary.time),
+                            accuracy=flat(summary.accuracy),
+                            extra={k: flat(v) for k, v in summary.extra.items()})
 
 
 @partial(jax.jit, static_argnames=("K", "per_model"))
@@ -324,6 +354,10 @@ def optimize(
     scheme: str = "crn",
     time_model: str = "paper",
     knee_normalise: str = "front",
+    aggregation: Any = None,
+    latency: Any = None,
+    serving: Any = None,
+    objectives: Sequence[str] | None = None,
     **summarize_kwargs: Any,
 ) -> Study:
     """Evaluate every candidate k of every model and select the operating points.
@@ -349,6 +383,8 @@ def optimize(
     slo
         Extra constraints on means or tail quantiles, e.g. ``"p95 time <= 2 and mean
         accuracy >= 0.9"`` (:func:`parse_slo`); a candidate must meet the budget and the SLO.
+        With ``latency`` or ``serving`` the added objectives can be constrained too, e.g.
+        ``"p99 ttft <= 0.5 and mean usd_per_mtok <= 0.2"``.
     knee_normalise
         The space of the knees. ``"front"`` (default): each objective mapped to ``[0, 1]``
         by the ideal and nadir of the Pareto points the knee is chosen from (the
@@ -356,6 +392,22 @@ def optimize(
         paper's ``(C/C_max, T/T_max, A)``, where cost and time span a fraction of their
         budget while accuracy spans a few hundredths, so the curve is nearly flat and its
         curvature peaks where accuracy bends first (usually the second point, ``k = 2P``).
+    aggregation, latency, serving
+        As in :func:`frontier.sample`: the aggregation of the k samples, and the objectives
+        ``ttft``/``e2e`` (latency) and ``tok_s_gpu``/``usd_per_mtok`` (serving), which
+        become columns of ``Study.table`` with their quantiles. With several
+        ``serving.batch`` values every (model, batch) pair is one row group of the study,
+        named ``"<model>@b<batch>"``, with a ``batch`` knob: the cross-model view then
+        chooses the batch size too.
+    objectives
+        The objectives of the Pareto fronts and rules (names of ``Study.table``); default
+        ``("cost", "time", "accuracy")``. The budget constrains cost, time and accuracy
+        whatever the front is taken over; a front over other objectives is normalised by
+        its own range (``"front"``) for the utopia rule. ``Points.accuracy`` and
+        ``Points.cheapest`` are
+        the best feasible accuracy and cost, so they are found only when ``accuracy`` and
+        ``cost`` are among the objectives (``Study.choice.picks`` holds
+        ``"best:<objective>"`` for each objective of the front).
     **summarize_kwargs
         Passed to :func:`frontier.summarize` (e.g. ``chunk_size``, ``progress``).
 
@@ -415,13 +467,30 @@ def optimize(
     ks = candidate_ks(seq, k_max=k_max, ks=ks, parallel=parallel)
     par = _as_parallel(parallel, seq)
     b = _as_budget(budget)
-    terms = study_terms(slo)
+    srv = validate_serving(serving)
+    known = ["cost", "time", "accuracy"]
+    if latency is not None:
+        known += ["ttft", "e2e"]
+    if srv is not None:
+        known += ["tok_s_gpu", "usd_per_mtok"]
+    terms = study_terms(slo, known)
+    front_objs = front_objectives(objectives, known)
     levels = tuple(sorted(set(QUANTILE_LEVELS) | {c.stat for c in terms if c.stat != "mean"}))
     summ = summarize(seq, ks, key=key, num_trials=num_trials, parallel=par.tolist(),
-                     scheme=scheme, time_model=time_model, quantiles=levels, **summarize_kwargs)
-    table = study_table(summ, names, par.tolist())
+                     scheme=scheme, time_model=time_model, quantiles=levels,
+                     aggregation=aggregation, latency=latency, serving=serving,
+                     **summarize_kwargs)
+    knobs = None
+    if srv is not None:
+        batches, batch_axis = srv[1], srv[2]
+        if batch_axis:
+            summ = _flat_variants(summ)
+            names = tuple(f"{n}@b{bv:g}" for n in names for bv in batches)
+            par = np.repeat(par, len(batches))
+        knobs = {"batch": np.tile(np.asarray(batches, float), len(seq))}
+    table = study_table(summ, names, par.tolist(), knobs)
     return Study(models=names, ks=ks, summary=summ, table=table,
-                 **select_study(table, len(names), ks, b, terms, knee_normalise))
+                 **select_study(table, len(names), ks, b, terms, knee_normalise, front_objs))
 
 
 def check_knee_normalise(value: Any) -> str:
@@ -431,30 +500,48 @@ def check_knee_normalise(value: Any) -> str:
     return value
 
 
-def study_terms(slo: Any) -> tuple[Constraint, ...]:
-    """The SLO terms of a study: on cost, time or accuracy, their means or quantiles."""
+def study_terms(slo: Any, known: Sequence[str] = OBJECTIVE_NAMES) -> tuple[Constraint, ...]:
+    """The SLO terms of a study: on the objectives ``known`` (cost, time, accuracy and those
+    latency or serving add), their means or quantiles."""
     terms = parse_slo(slo)
     for c in terms:
-        if c.objective not in ("cost", "time", "accuracy"):
-            raise ValueError(f"`slo`: unknown objective {c.objective!r} (cost, time or "
-                             "accuracy)")
+        if c.objective not in known:
+            raise ValueError(f"`slo`: unknown objective {c.objective!r} ({', '.join(known)})")
         if isinstance(c.stat, str) and c.stat != "mean":
             raise ValueError(f"`slo`: statistic {c.stat!r} is not available here (mean or "
                              "pNN)")
     return terms
 
 
+def front_objectives(objectives: Sequence[str] | None,
+                     known: Sequence[str] = OBJECTIVE_NAMES) -> tuple[str, ...]:
+    """The objectives of a study's fronts: ``objectives`` checked against ``known``, default
+    cost, time and accuracy."""
+    if isinstance(objectives, str):
+        raise TypeError("`objectives` must be a sequence of names, e.g. ['cost', 'e2e', "
+                        "'accuracy']")
+    front_objs = OBJECTIVE_NAMES if objectives is None else tuple(objectives)
+    for o in front_objs:
+        if o not in known:
+            raise ValueError(f"`objectives`: unknown objective {o!r} ({', '.join(known)})")
+    return front_objs
+
+
 def select_study(table: Table, M: int, ks: tuple[int, ...], b: Budget,
-                 terms: tuple[Constraint, ...], knee_normalise: str) -> dict[str, Any]:
+                 terms: tuple[Constraint, ...], knee_normalise: str,
+                 objectives: tuple[str, ...] = OBJECTIVE_NAMES) -> dict[str, Any]:
     """The engine on a study's candidate table under budget ``b`` and SLO ``terms``: the
     :class:`Study` fields that depend on them (one code path for :func:`optimize` and
-    :func:`frontier.reselect`)."""
+    :func:`frontier.reselect`), with fronts over ``objectives``."""
     budget_terms = (Constraint("cost", "mean", "<=", math.inf),
                     Constraint("time", "mean", "<=", math.inf),
                     Constraint("accuracy", "mean", ">=", -math.inf))
-    choice = choose(table, slo=budget_terms + tuple(terms), limits=dict(enumerate(b)),
-                    group_by="model", order_by="k", normalise="budget",
-                    knee_normalise=knee_normalise)
+    # the paper's budget-normalised space is (C/C_max, T/T_max, A); other objectives have no
+    # budget to be divided by, so a front over them is normalised by its own range
+    norm = "budget" if tuple(objectives) == OBJECTIVE_NAMES else "front"
+    choice = choose(table, objectives=tuple(objectives), slo=budget_terms + tuple(terms),
+                    limits=dict(enumerate(b)), group_by="model", order_by="k",
+                    normalise=norm, knee_normalise=knee_normalise)
     K = len(ks)
     bshape = b.C_max.shape
 
@@ -466,8 +553,9 @@ def select_study(table: Table, M: int, ks: tuple[int, ...], b: Budget,
                                 for o in ("cost", "time", "accuracy")]))
     ks_arr = jnp.asarray(ks, jnp.int32)
 
-    def rows(picks):
-        return jnp.stack([picks[_RULE_OF[n]] for n in Points._fields])
+    def rows(picks):  # a rule whose objective is not in the front: not found (-1)
+        none = jnp.full_like(picks["cube"], -1)
+        return jnp.stack([picks.get(_RULE_OF[n], none) for n in Points._fields])
 
     pts = _points(rows(choice.picks), est, ks_arr, K=K, per_model=True)
     cpts = _points(rows(choice.cross_picks), est, ks_arr, K=K, per_model=False)

@@ -128,6 +128,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--knee-normalise", choices=("front", "budget"),
                    help="the knees' space: each objective scaled by the front's range (default)"
                    " or the paper's (C/C_max, T/T_max, A)")
+    r.add_argument("--aggregation", choices=("best-of-k", "pass@k", "majority", "verifier"),
+                   help="how k samples make one answer (default: the paper's oracle best-of-k)")
+    r.add_argument("--difficulty", type=float, nargs=2, metavar=("A", "B"),
+                   help="per-problem success rate p ~ Beta(A, B) for pass@k, majority, verifier")
+    r.add_argument("--phi", type=float,
+                   help="the verifier's false-positive rate, in [0, 1]")
+    r.add_argument("--latency", choices=("ttft",),
+                   help="add time to first token and end-to-end time (objectives ttft, e2e)")
+    r.add_argument("--queue", type=float, metavar="S",
+                   help="mean queueing delay per call in seconds (implies --latency ttft)")
+    r.add_argument("--gpu-hour", type=float, metavar="USD",
+                   help="$ per GPU-hour of the scenario's serving model")
+    r.add_argument("--batch", type=float, nargs="+", metavar="B",
+                   help="batch sizes of the scenario's serving model (a knob)")
+    r.add_argument("--objectives", nargs="+", metavar="NAME",
+                   help="objectives of the fronts (default: cost time accuracy)")
     r.add_argument("--out", default="frontier-out", metavar="DIR",
                    help="output directory, replaced as a whole (default: frontier-out)")
     r.add_argument("--no-write", action="store_true", help="write nothing, only print")
@@ -358,6 +374,7 @@ def _cmd_run(args) -> int:
         "ks": None if args.ks is None else list(args.ks), "parallel": args.parallel,
         "trials": args.trials, "seed": args.seed, "slo": args.slo, "scheme": args.scheme,
         "time_model": args.time_model, "knee_normalise": args.knee_normalise,
+        **_extension_overrides(args),
     })
     if args.html and args.no_write:
         raise _UsageError("--html writes report.html into --out; drop --no-write")
@@ -377,9 +394,13 @@ def _cmd_run(args) -> int:
     study = frontier.optimize(
         sc.models, budget=budget, key=sc.seed, num_trials=sc.trials, k_max=sc.k_max, ks=sc.ks,
         parallel=sc.parallel, slo=sc.slo, scheme=sc.scheme, time_model=sc.time_model,
-        knee_normalise=sc.knee_normalise,
+        knee_normalise=sc.knee_normalise, aggregation=sc.aggregation, latency=sc.latency,
+        serving=sc.serving, objectives=sc.objectives,
     )
     elapsed = time.perf_counter() - t0
+    if tuple(study.models) != tuple(sc.models):  # (model, batch) variants of serving
+        base = {f"{k}@b{b:g}": k for k in sc.models for b in np.atleast_1d(sc.serving.batch)}
+        sc = sc._replace(models={n: sc.models[base[n]] for n in study.models})
     rec = study_records(study, sc)
     text = dumps(rec)
     print(text if args.json else format_study(rec, elapsed))
@@ -400,6 +421,22 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _extension_overrides(args) -> dict[str, Any]:
+    """Scenario overrides of ``frontier run``'s aggregation, latency and serving options."""
+    latency: Any = None
+    if args.queue is not None:
+        latency = {"queue": args.queue}
+    elif args.latency:
+        latency = args.latency
+    serving = {k: v for k, v in (("gpu_hour", args.gpu_hour),
+                                 ("batch", None if args.batch is None else list(args.batch)))
+               if v is not None}
+    return {"aggregation": args.aggregation, "phi": args.phi,
+            "difficulty": None if args.difficulty is None else dict(zip("ab", args.difficulty,
+                                                                        strict=True)),
+            "latency": latency, "serving": serving or None, "objectives": args.objectives}
+
+
 def _cmd_sensitivity(args) -> int:
     import frontier
 
@@ -417,6 +454,9 @@ def _cmd_sensitivity(args) -> int:
             raise _UsageError(f"sensitivity needs one budget, but {name} is a list")
     if not args.temperature > 0:
         raise _UsageError("--temperature must be > 0")
+    if sc.serving is not None and np.size(sc.serving.batch) != 1:
+        raise _UsageError("sensitivity needs one serving batch size, but the scenario has "
+                          f"{np.size(sc.serving.batch)}")
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
@@ -426,6 +466,7 @@ def _cmd_sensitivity(args) -> int:
         model, budget=budget, key=sc.seed, num_trials=args.trials, k_max=sc.k_max, ks=sc.ks,
         parallel=sc.parallel, rule=args.rule, temperature=args.temperature,
         num_batches=args.batches, knee_normalise=sc.knee_normalise,
+        aggregation=sc.aggregation, serving=sc.serving,
     )
     if not bool(sens.found):
         raise _UsageError(f"the {args.rule} rule selects nothing, so there is no point to "

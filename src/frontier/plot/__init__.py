@@ -8,11 +8,13 @@ One module per figure family: :mod:`~frontier.plot.region` (:func:`feasible_regi
 :mod:`~frontier.plot.curves` (:func:`accuracy_vs_k`, :func:`cost_vs_k`),
 :mod:`~frontier.plot.fronts` (:func:`front_projections`, :func:`cross_model_front`),
 :mod:`~frontier.plot.sensitivity` (:func:`tornado`), :mod:`~frontier.plot.overview`
-(:func:`overview`: one small panel per model); :func:`save_all` and :func:`save_tornado`
-write them to files. Measured sweeps: :mod:`~frontier.plot.sweeps` (:func:`throughput_latency`,
-:func:`serving_frontier`, :func:`compare_fronts`), written by :func:`save_sweep` and
-:func:`save_compare`. Rule labels, markers and colours come from the one table of
-:mod:`frontier._rules`, the same the command line and the records use.
+(:func:`overview`: one small panel per model), :mod:`~frontier.plot.aggregation`
+(:func:`accuracy_by_aggregation`, drawn from summaries rather than a study);
+:func:`save_all` and :func:`save_tornado` write them to files. Measured sweeps:
+:mod:`~frontier.plot.sweeps` (:func:`throughput_latency`, :func:`serving_frontier`,
+:func:`compare_fronts`), written by :func:`save_sweep` and :func:`save_compare`. Rule labels,
+markers and colours come from the one table of :mod:`frontier._rules`, the same the command
+line and the records use.
 
 Common keyword arguments
 ------------------------
@@ -32,6 +34,7 @@ names
 
 from .._rules import DEFAULT_RULES
 from ._save import save_all, save_compare, save_sweep, save_tornado
+from .aggregation import accuracy_by_aggregation
 from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
 from .overview import overview
@@ -41,6 +44,7 @@ from .sweeps import compare_fronts, serving_frontier, throughput_latency
 
 __all__ = [
     "DEFAULT_RULES",
+    "accuracy_by_aggregation",
     "accuracy_vs_k",
     "compare_fronts",
     "cost_vs_k",
