@@ -8,10 +8,12 @@ split into contiguous blocks, one per device, inside ``jax.shard_map`` over a on
 (a trial's draws depend only on the key and its index, never on the device) and folds them
 into its own streaming accumulator; the accumulators are then merged on device.
 
-Merging: histogram counts are integers and minima/maxima are exact, so they do not depend
-on the number of devices bit for bit; the compensated (Neumaier) sums are merged with
-another compensated sum, so means and standard deviations agree across device counts and
-chunk sizes to a few units in the last place (tested: ``rtol=1e-5`` in float32).
+Merging: histogram counts are integers and minima/maxima are exact; the per-block sums
+behind means and variances are folded in trial order on the first device with the same
+compensated (Neumaier) summation as the single-device stream, and the exact path gathers
+the outcomes onto the first device before reducing them. So for a fixed key the statistics
+do not depend on the number of devices or the chunk size (the tests check this bit for bit
+on the CPU; across different backends they agree to float rounding).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from jax import lax
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-__all__ = ["merge_acc", "resolve_devices", "sharded_blocks", "sharded_stream", "trial_mesh"]
+__all__ = ["gather", "neumaier", "resolve_devices", "sharded_blocks", "sharded_stream",
+           "trial_mesh"]
 
 AXIS = "trials"
 
@@ -74,78 +77,93 @@ def _stacked(x: jax.Array, mesh: Mesh) -> jax.Array:
     return jax.device_put(jnp.broadcast_to(x[None], (d, *x.shape)), sharding)
 
 
-def _neumaier(s, c, x):
+def neumaier(s, c, x):
+    """One step of Neumaier's compensated summation: ``(sum, compensation) + x``."""
     t = s + x
     c = c + jnp.where(jnp.abs(s) >= jnp.abs(x), (s - t) + x, (x - t) + s)
     return t, c
 
 
+def gather(x: Any, device: jax.Device) -> Any:
+    """``x`` (a pytree of arrays, possibly sharded) copied whole onto ``device``."""
+    return jax.device_put(x, device)
+
+
 @jax.jit
-def merge_acc(acc):
-    """Merge streaming accumulators stacked along a leading device axis.
+def _fold(acc, sd, sd2):
+    """Fold per-block sums ``sd``, ``sd2`` ``(blocks, ...)`` into ``acc`` in block order,
+    with the same operations as the single-device stream (so the same numbers)."""
+    def body(a, row):
+        s1, c1 = neumaier(a.s1, a.c1, row[0])
+        s2, c2 = neumaier(a.s2, a.c2, row[1])
+        return a._replace(s1=s1, c1=c1, s2=s2, c2=c2), None
 
-    ``acc`` has the fields of :class:`frontier._sampling._Acc` (``s1, c1, s2, c2`` compensated
-    sums and their compensations, ``mn``, ``mx``, ``hist``), each with a leading axis of
-    length ``D``. Sums merge with a compensated sum in device order, ``mn``/``mx`` by
-    min/max, the histogram counts by integer addition. Runs where the inputs live.
-    """
-    def csum(s, c):
-        t, comp = jnp.zeros_like(s[0]), jnp.zeros_like(s[0])
-        for i in range(s.shape[0]):  # D is small and static
-            t, comp = _neumaier(t, comp, s[i])
-            comp = comp + c[i]
-        return t, comp
+    return lax.scan(body, acc, (sd, sd2))[0]
 
-    s1, c1 = csum(acc.s1, acc.c1)
-    s2, c2 = csum(acc.s2, acc.c2)
-    return type(acc)(s1, c1, s2, c2, jnp.min(acc.mn, axis=0), jnp.max(acc.mx, axis=0),
-                     jnp.sum(acc.hist, axis=0, dtype=acc.hist.dtype))
+
+@jax.jit
+def _merge_extremes(mn, mx, hist):
+    return jnp.min(mn, axis=0), jnp.max(mx, axis=0), jnp.sum(hist, axis=0, dtype=hist.dtype)
 
 
 @functools.lru_cache(maxsize=32)
-def _stream_fn(step: Callable, mesh: Mesh, atoms: int, atom: int, static: tuple):
+def _stream_fn(atom_step: Callable, mesh: Mesh, per: int, atom: int, static: tuple):
     kwargs = dict(static)
 
-    def local(acc, key, start, dyn, shift, lo, width):
+    def local(part, key, start, dyn, shift, lo, width):
         i = lax.axis_index(AXIS).astype(jnp.uint32)
-        first = start + i * jnp.uint32(atoms * atom)
-        one = jax.tree.map(lambda a: a[0], acc)
-        out = step(one, key, first, dyn, shift, lo, width, atoms=atoms, atom=atom, **kwargs)
-        return jax.tree.map(lambda a: a[None], out)
+        first = start + i * jnp.uint32(per * atom)
+
+        def body(carry, j):
+            ids = first + j * atom + jnp.arange(atom, dtype=jnp.uint32)
+            sd, sd2, *carry = atom_step(*carry, ids, key, dyn, shift, lo, width, **kwargs)
+            return tuple(carry), (sd, sd2)
+
+        carry, (sd, sd2) = lax.scan(body, tuple(a[0] for a in part),
+                                    jnp.arange(per, dtype=jnp.uint32))
+        return tuple(a[None] for a in carry), sd, sd2
 
     rep = P()
     fn = jax.shard_map(local, mesh=mesh, in_specs=(P(AXIS), rep, rep, rep, rep, rep, rep),
-                       out_specs=P(AXIS), check_vma=False)
+                       out_specs=(P(AXIS), P(AXIS), P(AXIS)), check_vma=False)
     return jax.jit(fn, donate_argnums=(0,))
 
 
-def sharded_stream(step: Callable, acc: Any, key: jax.Array, dyn: Any, shift: jax.Array,
+def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shift: jax.Array,
                    lo: jax.Array, width: jax.Array, *, devices: tuple[jax.Device, ...],
                    atom: int, atoms: int, total_atoms: int,
                    on_chunk: Callable[[int], None] | None = None, **static: Any) -> Any:
-    """Fold ``total_atoms`` blocks of ``atom`` trials into ``acc`` on ``devices``.
+    """Fold ``total_atoms`` blocks of ``atom`` trials into the accumulator ``acc``.
 
-    ``step(acc, key, start, dyn, shift, lo, width, *, atoms, atom, **static)`` folds
-    ``atoms`` blocks starting at trial ``start`` into one accumulator (the single-device
-    kernel). Each call here hands every device ``atoms`` consecutive blocks (fewer in the
-    last call, so that at most ``D - 1`` padded blocks are simulated and masked), and the
-    per-device accumulators are merged at the end with :func:`merge_acc`.
+    ``atom_step(mn, mx, hist, ids, key, dyn, shift, lo, width, **static)`` handles one block
+    of trial ids: it returns the block's sums of ``x - shift`` and ``(x - shift)**2`` and the
+    updated extremes and histogram. Each call here hands every device ``atoms`` consecutive
+    blocks (fewer in the last call, so that at most ``D - 1`` padded blocks are simulated);
+    the devices keep their own extremes and counts (merged exactly at the end) and return
+    their blocks' sums, which are folded on the first device in trial order, exactly as the
+    single-device stream folds them: the result does not depend on the number of devices
+    or on ``atoms``.
     """
     mesh = trial_mesh(devices)
     d = len(devices)
     rep = NamedSharding(mesh, P())
     key, dyn, shift, lo, width = jax.device_put((key, dyn, shift, lo, width), rep)
-    state = jax.tree.map(lambda a: _stacked(a, mesh), acc)
+    part = tuple(_stacked(a, mesh) for a in (acc.mn, acc.mx, acc.hist))
+    sums = gather(acc, devices[0])
     frozen = tuple(sorted(static.items()))
     done = 0
     while done < total_atoms:
         per = min(atoms, -(-(total_atoms - done) // d))
-        fn = _stream_fn(step, mesh, per, atom, frozen)
-        state = fn(state, key, jnp.uint32(done * atom), dyn, shift, lo, width)
-        done += per * d
+        fn = _stream_fn(atom_step, mesh, per, atom, frozen)
+        part, sd, sd2 = fn(part, key, jnp.uint32(done * atom), dyn, shift, lo, width)
+        count = min(per * d, total_atoms - done)  # drop the padded blocks at the end
+        sd, sd2 = gather((sd, sd2), devices[0])
+        sums = _fold(sums, sd[:count], sd2[:count])
+        done += count
         if on_chunk is not None:
-            on_chunk(min(done, total_atoms))
-    return merge_acc(state)
+            on_chunk(done)
+    mn, mx, hist = gather(_merge_extremes(*part), devices[0])
+    return sums._replace(mn=mn, mx=mx, hist=hist)
 
 
 @functools.lru_cache(maxsize=32)

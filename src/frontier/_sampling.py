@@ -552,10 +552,7 @@ class _Acc(NamedTuple):
     hist: jax.Array
 
 
-def _neumaier(s, c, x):
-    t = s + x
-    c = c + jnp.where(jnp.abs(s) >= jnp.abs(x), (s - t) + x, (x - t) + s)
-    return t, c
+_neumaier = _dev.neumaier
 
 
 def _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype):
@@ -576,27 +573,35 @@ def _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype):
 def _stream_step(acc, key, start, dyn, shift, lo, width, *, ks, scheme, time_model, atom,
                  atoms, num_trials, ext, dtype):
     """Fold ``atoms`` blocks of ``atom`` trials, starting at trial ``start``, into ``acc``."""
-    nbins = acc.hist.shape[-1] - 2
 
     def body(acc, j):
-        first = start + j * atom
-        ids = first + jnp.arange(atom, dtype=jnp.uint32)
-        x = _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype)
-        valid = ids < jnp.uint32(num_trials)
-        d = jnp.where(valid, x - shift[..., None], jnp.zeros((), x.dtype))
-        s1, c1 = _neumaier(acc.s1, acc.c1, _k.tree_sum(d))
-        s2, c2 = _neumaier(acc.s2, acc.c2, _k.tree_sum(d * d))
-        mn = jnp.minimum(acc.mn, jnp.min(jnp.where(valid, x, jnp.inf), axis=-1))
-        mx = jnp.maximum(acc.mx, jnp.max(jnp.where(valid, x, -jnp.inf), axis=-1))
-        hist = acc.hist
-        b = jnp.floor((x - lo[..., None]) / width[..., None])
-        b = jnp.clip(b, -1, nbins).astype(jnp.int32) + 1  # 0: underflow, nbins+1: overflow
-        flat_base = jnp.arange(hist[..., 0].size, dtype=jnp.int32).reshape(hist.shape[:-1])
-        flat = jnp.where(valid, flat_base[..., None] * (nbins + 2) + b, hist.size)  # drop pad
-        hist = hist.reshape(-1).at[flat.reshape(-1)].add(1, mode="drop").reshape(hist.shape)
+        ids = start + j * atom + jnp.arange(atom, dtype=jnp.uint32)
+        sd, sd2, mn, mx, hist = _atom_step(acc.mn, acc.mx, acc.hist, ids, key, dyn, shift, lo,
+                                           width, ks=ks, scheme=scheme, time_model=time_model,
+                                           num_trials=num_trials, ext=ext, dtype=dtype)
+        s1, c1 = _neumaier(acc.s1, acc.c1, sd)
+        s2, c2 = _neumaier(acc.s2, acc.c2, sd2)
         return _Acc(s1, c1, s2, c2, mn, mx, hist), None
 
     return lax.scan(body, acc, jnp.arange(atoms, dtype=jnp.uint32))[0]
+
+
+def _atom_step(mn, mx, hist, ids, key, dyn, shift, lo, width, *, ks, scheme, time_model,
+               num_trials, ext, dtype):
+    """One block of trials ``ids``: its sums of ``x - shift`` and ``(x - shift)**2`` (to be
+    folded in trial order) and the updated extremes and histogram counts."""
+    nbins = hist.shape[-1] - 2
+    x = _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype)
+    valid = ids < jnp.uint32(num_trials)
+    d = jnp.where(valid, x - shift[..., None], jnp.zeros((), x.dtype))
+    mn = jnp.minimum(mn, jnp.min(jnp.where(valid, x, jnp.inf), axis=-1))
+    mx = jnp.maximum(mx, jnp.max(jnp.where(valid, x, -jnp.inf), axis=-1))
+    b = jnp.floor((x - lo[..., None]) / width[..., None])
+    b = jnp.clip(b, -1, nbins).astype(jnp.int32) + 1  # 0: underflow, nbins+1: overflow
+    flat_base = jnp.arange(hist[..., 0].size, dtype=jnp.int32).reshape(hist.shape[:-1])
+    flat = jnp.where(valid, flat_base[..., None] * (nbins + 2) + b, hist.size)  # drop pad
+    hist = hist.reshape(-1).at[flat.reshape(-1)].add(1, mode="drop").reshape(hist.shape)
+    return _k.tree_sum(d), _k.tree_sum(d * d), mn, mx, hist
 
 
 def _hist_quantiles(hist, lo, width, mn, mx, n, levels):
@@ -687,9 +692,10 @@ def summarize(
         Where the trials run: ``None`` (default) for every local device, an int ``n`` for
         the first ``n`` of ``jax.local_devices()``, or a sequence of :class:`jax.Device`.
         The trials are split into contiguous blocks, one per device (``jax.shard_map`` over
-        a one-axis mesh), and the statistics are reduced on the devices. Counts, minima,
-        maxima and quantiles do not depend on the devices; means and standard deviations
-        agree across device counts and chunk sizes to a few units in the last place.
+        a one-axis mesh); the devices keep their own extremes and histogram counts and
+        return per-block sums, which are folded on the first device in trial order, as on
+        one device. For a fixed key the result does not depend on the devices used (nor on
+        ``chunk_size``); across backends (CPU vs GPU) it agrees to float rounding.
 
     Returns
     -------
@@ -761,6 +767,7 @@ def summarize(
                                     batch=min(_atom(max(order)), n), devices=devs, ks=order,
                                     scheme=plan.scheme, time_model=plan.time_model,
                                     ext=plan.ext, dtype=plan.dtype)
+            x = _dev.gather(x, devs[0])  # reduce in one place: no dependence on the devices
         mean, std, sem, mn, mx = _exact_moments(x)
         if jax.default_backend() == "cpu":  # NumPy's selection beats XLA's CPU sort ~7x
             q = jnp.asarray(np.moveaxis(np.quantile(np.asarray(x), levels, axis=-1), 0, -1), dt)
@@ -825,7 +832,7 @@ def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress, devs=None):
 
     if devs is not None and len(devs) > 1:
         acc = _dev.sharded_stream(
-            _stream_step, acc, plan.key, plan.dyn, shift, lo, width, devices=devs, atom=atom,
+            _atom_step, acc, plan.key, plan.dyn, shift, lo, width, devices=devs, atom=atom,
             atoms=atoms, total_atoms=total_atoms, on_chunk=report, ks=order,
             scheme=plan.scheme, time_model=plan.time_model, num_trials=n, ext=plan.ext,
             dtype=plan.dtype)
