@@ -144,7 +144,7 @@ def test_nondominated_3d(benchmark, recorder, kind, n, peer):
         import moocore
 
         x64 = x.astype(np.float64)
-        fn, method = (lambda: moocore.is_nondominated(x64)), "moocore"
+        fn, label = (lambda: moocore.is_nondominated(x64)), "moocore"
     else:
         method = {"frontier-filter": "filter"}.get(peer, "auto")
         with _on(peer):
@@ -157,7 +157,7 @@ def test_nondominated_3d(benchmark, recorder, kind, n, peer):
             with _on(peer):
                 return frontier.is_nondominated(xj, method=method)
 
-        method = f"{method}->{resolved}"
+        label = f"{method}->{resolved}"
     big = n >= 10_000_000
     out = _pedantic(benchmark, fn, rounds=1 if big else 3, warmup=0 if big else 1)
     mask = np.asarray(out)
@@ -166,7 +166,7 @@ def test_nondominated_3d(benchmark, recorder, kind, n, peer):
             ref = np.asarray(frontier.is_nondominated(jax.device_put(x, CPU), method="filter"))
         np.testing.assert_array_equal(mask, ref)
     recorder(f"is_nondominated {kind} n={n:.0e} m=3", peer, benchmark, n=n, m=3, data=kind,
-             peer=peer, method=method, items=n, unit="points",
+             peer=peer, method=label, items=n, unit="points",
              num_nondominated=int(mask.sum()))
 
 

@@ -18,7 +18,9 @@
 #      and bench_hypervolume at GPU sizes.
 # Outputs in benchmarks/results/: gpu-pytest-<step>.json (pytest-benchmark --benchmark-json),
 # gpu-bench_*-<step>.json (benchmarks/conftest.py: medians, ratios, device, JAX, date) and
-# gpu-check-<UTC stamp>.json (device name, JAX version, date, every step's status and time).
+# gpu-check-<UTC stamp>.json (device name, JAX version, date, every step's status and time:
+# ok, failed, timeout, skipped (no time left) or empty (nothing selected at this size)).
+# Exit status: 0 when no step failed or timed out.
 #
 # Dry run on any machine: FRONTIER_GPU_CHECK_DRY=1 bash benchmarks/gpu_check.sh skips the
 # preflight's GPU requirement and the install, runs the tiny sizes (FRONTIER_BENCH_SIZE=tiny)
@@ -65,8 +67,17 @@ step() {
     rc=$?
     local dt=$(($(date +%s) - t0))
     local status=ok
-    [ "$rc" -ne 0 ] && status=failed && FAILED=$((FAILED + 1))
-    [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && status=timeout
+    if [ "$rc" -eq 5 ]; then
+        status=empty  # pytest: nothing selected at this size
+        rc=0
+    elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        status=timeout
+        FAILED=$((FAILED + 1))
+    elif [ "$rc" -ne 0 ]; then
+        status=failed
+        FAILED=$((FAILED + 1))
+    fi
+    echo
     echo "== $name: $status (rc $rc, ${dt}s)"
     printf '%s\t%s\t%s\t%s\n' "$name" "$status" "$dt" "$rc" >> "$STEPS"
     return "$rc"
