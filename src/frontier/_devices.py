@@ -2,7 +2,13 @@
 
 :func:`frontier.summarize` (and :func:`frontier.optimize`, which calls it) take
 ``devices=``: ``None`` (default) for every local device (``jax.local_devices()``), an int
-``n`` for the first ``n`` of them, or a sequence of :class:`jax.Device`. The trials are
+``n`` for the first ``n`` of them, or a sequence of :class:`jax.Device`. After
+``jax.distributed.initialize`` the default is every device of every process
+(``jax.devices()``): each process simulates the blocks of its own devices, the per-block
+sums and the extremes and counts are all-gathered (``process_allgather``), and every process
+folds them to the same result as one process. On CPU hosts the collectives need gloo,
+``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
+``jax.distributed.initialize``. The trials are
 split into contiguous blocks, one per device, inside ``jax.shard_map`` over a one-axis
 :class:`jax.sharding.Mesh` (axis ``"trials"``): every device simulates its own trials
 (a trial's draws depend only on the key and its index, never on the device) and folds them
@@ -36,11 +42,12 @@ AXIS = "trials"
 
 
 def resolve_devices(devices: Any = None) -> tuple[jax.Device, ...]:
-    """The devices to use: ``None`` = all local devices, an int = the first ``n`` of them,
-    or a non-empty sequence of distinct :class:`jax.Device`."""
+    """The devices to use: ``None`` = all local devices (all devices of all processes after
+    ``jax.distributed.initialize``), an int = the first ``n`` local ones, or a non-empty
+    sequence of distinct :class:`jax.Device`."""
     local = jax.local_devices()
-    if devices is None:
-        return tuple(local)
+    if devices is None:  # after jax.distributed.initialize: every process's devices
+        return tuple(jax.devices()) if jax.process_count() > 1 else tuple(local)
     if isinstance(devices, bool):
         raise TypeError(f"`devices` must be None, an int or a sequence of jax.Device, got "
                         f"{devices!r}")
@@ -70,11 +77,26 @@ def trial_mesh(devices: tuple[jax.Device, ...]) -> Mesh:
     return Mesh(np.asarray(devices, dtype=object), (AXIS,))
 
 
+def _put(tree: Any, sharding: NamedSharding) -> Any:
+    """``jax.device_put`` that also works for a sharding over several processes (each
+    process passes the same values and keeps its own shards)."""
+    if sharding.is_fully_addressable:
+        return jax.device_put(tree, sharding)
+
+    def one(a):
+        if jnp.issubdtype(a.dtype, jax.dtypes.prng_key):
+            data = one(jax.random.key_data(a))
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(a))
+        h = np.asarray(a)
+        return jax.make_array_from_callback(h.shape, sharding, lambda idx: h[idx])
+
+    return jax.tree.map(one, tree)
+
+
 def _stacked(x: jax.Array, mesh: Mesh) -> jax.Array:
     """``x`` repeated along a new leading axis, one copy per device, sharded over it."""
     d = mesh.devices.size
-    sharding = NamedSharding(mesh, P(AXIS))
-    return jax.device_put(jnp.broadcast_to(x[None], (d, *x.shape)), sharding)
+    return _put(jnp.broadcast_to(x[None], (d, *x.shape)), NamedSharding(mesh, P(AXIS)))
 
 
 def neumaier(s, c, x):
@@ -84,9 +106,23 @@ def neumaier(s, c, x):
     return t, c
 
 
+def _home(devices: tuple[jax.Device, ...]) -> jax.Device:
+    """The first of ``devices`` that this process owns (where the folds run)."""
+    me = jax.process_index()
+    return next((d for d in devices if d.process_index == me), jax.local_devices()[0])
+
+
 def gather(x: Any, device: jax.Device) -> Any:
-    """``x`` (a pytree of arrays, possibly sharded) copied whole onto ``device``."""
-    return jax.device_put(x, device)
+    """``x`` (a pytree of arrays, possibly sharded, possibly over several processes) copied
+    whole onto ``device``, a device of this process."""
+    def one(a):
+        if isinstance(a, jax.Array) and not a.is_fully_addressable:
+            from jax.experimental import multihost_utils
+
+            a = multihost_utils.process_allgather(a, tiled=True)
+        return jax.device_put(a, device)
+
+    return jax.tree.map(one, x)
 
 
 @jax.jit
@@ -147,9 +183,10 @@ def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shif
     mesh = trial_mesh(devices)
     d = len(devices)
     rep = NamedSharding(mesh, P())
-    key, dyn, shift, lo, width = jax.device_put((key, dyn, shift, lo, width), rep)
+    key, dyn, shift, lo, width = _put((key, dyn, shift, lo, width), rep)
     part = tuple(_stacked(a, mesh) for a in (acc.mn, acc.mx, acc.hist))
-    sums = gather(acc, devices[0])
+    home = _home(devices)
+    sums = gather(acc, home)
     frozen = tuple(sorted(static.items()))
     done = 0
     while done < total_atoms:
@@ -157,12 +194,12 @@ def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shif
         fn = _stream_fn(atom_step, mesh, per, atom, frozen)
         part, sd, sd2 = fn(part, key, jnp.uint32(done * atom), dyn, shift, lo, width)
         count = min(per * d, total_atoms - done)  # drop the padded blocks at the end
-        sd, sd2 = gather((sd, sd2), devices[0])
+        sd, sd2 = gather((sd, sd2), home)
         sums = _fold(sums, sd[:count], sd2[:count])
         done += count
         if on_chunk is not None:
             on_chunk(done)
-    mn, mx, hist = gather(_merge_extremes(*part), devices[0])
+    mn, mx, hist = gather(_merge_extremes(*part), home)
     return sums._replace(mn=mn, mx=mx, hist=hist)
 
 
@@ -193,7 +230,7 @@ def sharded_blocks(block: Callable, key: jax.Array, dyn: Any, *, num_trials: int
     d = len(devices)
     num_batches = -(-num_trials // batch)
     per = -(-num_batches // d)  # batches per device
-    key, dyn = jax.device_put((key, dyn), NamedSharding(mesh, P()))
+    key, dyn = _put((key, dyn), NamedSharding(mesh, P()))
     out = _blocks_fn(block, mesh, per, batch, tuple(sorted(static.items())))(key, dyn)
     return _flatten(out, num_trials=num_trials)
 

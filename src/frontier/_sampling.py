@@ -689,8 +689,10 @@ def summarize(
     progress
         Print progress to stderr.
     devices
-        Where the trials run: ``None`` (default) for every local device, an int ``n`` for
-        the first ``n`` of ``jax.local_devices()``, or a sequence of :class:`jax.Device`.
+        Where the trials run: ``None`` (default) for every local device (after
+        ``jax.distributed.initialize``, every device of every process: each process
+        simulates its share and every process gets the whole result), an int ``n`` for the
+        first ``n`` of ``jax.local_devices()``, or a sequence of :class:`jax.Device`.
         The trials are split into contiguous blocks, one per device (``jax.shard_map`` over
         a one-axis mesh); the devices keep their own extremes and histogram counts and
         return per-block sums, which are folded on the first device in trial order, as on
@@ -767,7 +769,7 @@ def summarize(
                                     batch=min(_atom(max(order)), n), devices=devs, ks=order,
                                     scheme=plan.scheme, time_model=plan.time_model,
                                     ext=plan.ext, dtype=plan.dtype)
-            x = _dev.gather(x, devs[0])  # reduce in one place: no dependence on the devices
+            x = _dev.gather(x, _dev._home(devs))  # reduce in one place, whatever the devices
         mean, std, sem, mn, mx = _exact_moments(x)
         if jax.default_backend() == "cpu":  # NumPy's selection beats XLA's CPU sort ~7x
             q = jnp.asarray(np.moveaxis(np.quantile(np.asarray(x), levels, axis=-1), 0, -1), dt)
@@ -775,7 +777,7 @@ def summarize(
             q = _exact_quantiles(x, jnp.asarray(levels, dt))
         qerr = jnp.zeros_like(q)
     else:
-        with jax.default_device(devs[0]):
+        with jax.default_device(_dev._home(devs)):
             mean, std, sem, mn, mx, q, qerr = _sketch_stats(plan, n, levels, num_bins,
                                                             chunk_size, progress, devs)
 
