@@ -4,7 +4,13 @@ Each benchmark calls ``record(group, name, benchmark)`` after ``benchmark.pedant
 end of the session the medians and their ratios to the named baseline of each group are
 printed and written to ``benchmarks/results/<backend>-<suite>.json``, one file per suite
 (``bench_sampling``, ...), so running suites separately never overwrites another's results;
-``FRONTIER_BENCH_TAG=x`` writes ``<backend>-<suite>-x.json`` instead (a partial or extra run).
+``FRONTIER_BENCH_TAG=x`` writes ``<backend>-<suite>-x.json`` instead (a partial or extra run),
+and ``FRONTIER_BENCH_RESULTS=dir`` writes into ``dir`` instead of ``benchmarks/results``.
+
+Sizes: every suite reads its own ``FRONTIER_BENCH_*`` variables (see each file). The preset
+``FRONTIER_BENCH_SIZE=gpu`` (or ``tiny``, for a quick check of the plumbing) fills in those
+not set explicitly, before the suites are imported; without it (``cpu``) the suites keep
+their own CPU defaults. ``benchmarks/gpu_check.sh`` runs the suites with ``gpu``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,41 @@ import platform
 
 import jax
 import pytest
+
+# Preset sizes, applied with os.environ.setdefault (an explicit variable always wins).
+PRESETS: dict[str, dict[str, str]] = {
+    "cpu": {},
+    "gpu": {
+        "FRONTIER_BENCH_MAX_N": "1e7",
+        "FRONTIER_BENCH_RANK_MAX_N": "1e6",
+        "FRONTIER_BENCH_HV_MAX": "1e5",
+        "FRONTIER_BENCH_TRIALS": "1e7",
+        "FRONTIER_BENCH_STUDY_TRIALS": "1e7",
+        "FRONTIER_BENCH_GPU_TRIALS": "1e7",
+        "FRONTIER_BENCH_GPU_ND": "1e7,1e8",
+        "FRONTIER_BENCH_GPU_SETS": "1e5",
+        "FRONTIER_BENCH_GPU_STUDY": "1e6,1e8",
+        "FRONTIER_BENCH_GPU_CPU_PEER_MAX": "1e8",
+    },
+    "tiny": {
+        "FRONTIER_BENCH_MAX_N": "1e4",
+        "FRONTIER_BENCH_RANK_MAX_N": "1e4",
+        "FRONTIER_BENCH_HV_MAX": "1e3",
+        "FRONTIER_BENCH_TRIALS": "2e4",
+        "FRONTIER_BENCH_REF_TRIALS": "2e3",
+        "FRONTIER_BENCH_STUDY_TRIALS": "1e4",
+        "FRONTIER_BENCH_GPU_TRIALS": "2e4",
+        "FRONTIER_BENCH_GPU_ND": "1e4",
+        "FRONTIER_BENCH_GPU_SETS": "100",
+        "FRONTIER_BENCH_GPU_STUDY": "1e4",
+        "FRONTIER_BENCH_GPU_CPU_PEER_MAX": "1e4",
+    },
+}
+_SIZE = os.environ.get("FRONTIER_BENCH_SIZE", "cpu")
+if _SIZE not in PRESETS:
+    raise ValueError(f"FRONTIER_BENCH_SIZE must be one of {sorted(PRESETS)}, got {_SIZE!r}")
+for _name, _value in PRESETS[_SIZE].items():
+    os.environ.setdefault(_name, _value)
 
 _MEDIANS: dict[str, dict[str, float]] = {}
 _EXTRA: dict[str, dict[str, dict]] = {}
@@ -30,6 +71,7 @@ def device_info() -> dict:
         "jax": jax.__version__,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
+        "size_preset": _SIZE,
     }
 
 
@@ -71,7 +113,9 @@ def pytest_terminal_summary(terminalreporter):
         }
         tag = os.environ.get("FRONTIER_BENCH_TAG", "")
         name = f"{jax.default_backend()}-{suite}{'-' + tag if tag else ''}.json"
-        path = os.path.join(os.path.dirname(__file__), "results", name)
+        results = os.environ.get("FRONTIER_BENCH_RESULTS") or os.path.join(
+            os.path.dirname(__file__), "results")
+        path = os.path.join(results, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as fh:
             json.dump(out, fh, indent=1, sort_keys=True)

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from . import _devices as _dev
 from ._aggregation import validate_aggregation
 from ._latency import Latency, latency_params, validate_latency
 from ._models import FLOAT_FIELDS, Model, validate_model
@@ -562,10 +563,7 @@ class _Acc(NamedTuple):
     hist: jax.Array
 
 
-def _neumaier(s, c, x):
-    t = s + x
-    c = c + jnp.where(jnp.abs(s) >= jnp.abs(x), (s - t) + x, (x - t) + s)
-    return t, c
+_neumaier = _dev.neumaier
 
 
 def _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype):
@@ -586,27 +584,35 @@ def _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype):
 def _stream_step(acc, key, start, dyn, shift, lo, width, *, ks, scheme, time_model, atom,
                  atoms, num_trials, ext, dtype):
     """Fold ``atoms`` blocks of ``atom`` trials, starting at trial ``start``, into ``acc``."""
-    nbins = acc.hist.shape[-1] - 2
 
     def body(acc, j):
-        first = start + j * atom
-        ids = first + jnp.arange(atom, dtype=jnp.uint32)
-        x = _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype)
-        valid = ids < jnp.uint32(num_trials)
-        d = jnp.where(valid, x - shift[..., None], jnp.zeros((), x.dtype))
-        s1, c1 = _neumaier(acc.s1, acc.c1, _k.tree_sum(d))
-        s2, c2 = _neumaier(acc.s2, acc.c2, _k.tree_sum(d * d))
-        mn = jnp.minimum(acc.mn, jnp.min(jnp.where(valid, x, jnp.inf), axis=-1))
-        mx = jnp.maximum(acc.mx, jnp.max(jnp.where(valid, x, -jnp.inf), axis=-1))
-        hist = acc.hist
-        b = jnp.floor((x - lo[..., None]) / width[..., None])
-        b = jnp.clip(b, -1, nbins).astype(jnp.int32) + 1  # 0: underflow, nbins+1: overflow
-        flat_base = jnp.arange(hist[..., 0].size, dtype=jnp.int32).reshape(hist.shape[:-1])
-        flat = jnp.where(valid, flat_base[..., None] * (nbins + 2) + b, hist.size)  # drop pad
-        hist = hist.reshape(-1).at[flat.reshape(-1)].add(1, mode="drop").reshape(hist.shape)
+        ids = start + j * atom + jnp.arange(atom, dtype=jnp.uint32)
+        sd, sd2, mn, mx, hist = _atom_step(acc.mn, acc.mx, acc.hist, ids, key, dyn, shift, lo,
+                                           width, ks=ks, scheme=scheme, time_model=time_model,
+                                           num_trials=num_trials, ext=ext, dtype=dtype)
+        s1, c1 = _neumaier(acc.s1, acc.c1, sd)
+        s2, c2 = _neumaier(acc.s2, acc.c2, sd2)
         return _Acc(s1, c1, s2, c2, mn, mx, hist), None
 
     return lax.scan(body, acc, jnp.arange(atoms, dtype=jnp.uint32))[0]
+
+
+def _atom_step(mn, mx, hist, ids, key, dyn, shift, lo, width, *, ks, scheme, time_model,
+               num_trials, ext, dtype):
+    """One block of trials ``ids``: its sums of ``x - shift`` and ``(x - shift)**2`` (to be
+    folded in trial order) and the updated extremes and histogram counts."""
+    nbins = hist.shape[-1] - 2
+    x = _atom_outcomes(key, ids, dyn, ks, scheme, time_model, ext, dtype)
+    valid = ids < jnp.uint32(num_trials)
+    d = jnp.where(valid, x - shift[..., None], jnp.zeros((), x.dtype))
+    mn = jnp.minimum(mn, jnp.min(jnp.where(valid, x, jnp.inf), axis=-1))
+    mx = jnp.maximum(mx, jnp.max(jnp.where(valid, x, -jnp.inf), axis=-1))
+    b = jnp.floor((x - lo[..., None]) / width[..., None])
+    b = jnp.clip(b, -1, nbins).astype(jnp.int32) + 1  # 0: underflow, nbins+1: overflow
+    flat_base = jnp.arange(hist[..., 0].size, dtype=jnp.int32).reshape(hist.shape[:-1])
+    flat = jnp.where(valid, flat_base[..., None] * (nbins + 2) + b, hist.size)  # drop pad
+    hist = hist.reshape(-1).at[flat.reshape(-1)].add(1, mode="drop").reshape(hist.shape)
+    return _k.tree_sum(d), _k.tree_sum(d * d), mn, mx, hist
 
 
 def _hist_quantiles(hist, lo, width, mn, mx, n, levels):
@@ -664,6 +670,7 @@ def summarize(
     max_exact: int = 1 << 25,
     progress: bool = False,
     dtype: Any = None,
+    devices: Any = None,
 ) -> Summary:
     """Per (model, k) statistics of cost, time and accuracy, streamed over the trials.
 
@@ -692,6 +699,16 @@ def summarize(
         Largest number of stored outcomes for ``quantile_method="auto"`` to choose exact.
     progress
         Print progress to stderr.
+    devices
+        Where the trials run: ``None`` (default) for every local device (after
+        ``jax.distributed.initialize``, every device of every process: each process
+        simulates its share and every process gets the whole result), an int ``n`` for the
+        first ``n`` of ``jax.local_devices()``, or a sequence of :class:`jax.Device`.
+        The trials are split into contiguous blocks, one per device (``jax.shard_map`` over
+        a one-axis mesh); the devices keep their own extremes and histogram counts and
+        return per-block sums, which are folded on the first device in trial order, as on
+        one device. For a fixed key the result does not depend on the devices used (nor on
+        ``chunk_size``); across backends (CPU vs GPU) it agrees to float rounding.
 
     Returns
     -------
@@ -752,9 +769,18 @@ def summarize(
     if chunk_size is not None:
         chunk_size = positive_int(chunk_size, "chunk_size")
     n = num_trials
+    devs = _dev.resolve_devices(devices)
     if exact:
         # Everything fits: simulate all trials (batch-size independent) and reduce exactly.
-        x = _all_outcomes(plan, n)
+        if len(devs) == 1:
+            with jax.default_device(devs[0]):
+                x = _all_outcomes(plan, n)
+        else:
+            x = _dev.sharded_blocks(_atom_outcomes, plan.key, plan.dyn, num_trials=n,
+                                    batch=min(_atom(max(order)), n), devices=devs, ks=order,
+                                    scheme=plan.scheme, time_model=plan.time_model,
+                                    ext=plan.ext, dtype=plan.dtype)
+            x = _dev.gather(x, _dev._home(devs))  # reduce in one place, whatever the devices
         mean, std, sem, mn, mx = _exact_moments(x)
         if jax.default_backend() == "cpu":  # NumPy's selection beats XLA's CPU sort ~7x
             q = jnp.asarray(np.moveaxis(np.quantile(np.asarray(x), levels, axis=-1), 0, -1), dt)
@@ -762,8 +788,9 @@ def summarize(
             q = _exact_quantiles(x, jnp.asarray(levels, dt))
         qerr = jnp.zeros_like(q)
     else:
-        mean, std, sem, mn, mx, q, qerr = _sketch_stats(plan, n, levels, num_bins, chunk_size,
-                                                        progress)
+        with jax.default_device(_dev._home(devs)):
+            mean, std, sem, mn, mx, q, qerr = _sketch_stats(plan, n, levels, num_bins,
+                                                            chunk_size, progress, devs)
 
     fields = tuple(_shape(plan, f) for f in (mean, std, sem, mn, mx, q, qerr))
 
@@ -790,7 +817,7 @@ def _exact_quantiles(x, levels):
     return jnp.moveaxis(jnp.quantile(x, levels, axis=-1), 0, -1)
 
 
-def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress):
+def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress, devs=None):
     """Stream the trials through compensated sums and fixed-width histograms."""
     order, dt = plan.order, plan.dtype
     n_models, n_k = len(plan.ms) * plan.nb, len(order)
@@ -809,7 +836,20 @@ def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress):
     acc = _Acc(*(jnp.zeros(shape, dt) for _ in range(4)), jnp.full(shape, jnp.inf, dt),
                jnp.full(shape, -jnp.inf, dt), jnp.zeros((*shape, num_bins + 2), jnp.int32))
     t0 = _time.perf_counter()
-    done_atoms = 0
+
+    def report(done_atoms):
+        if progress:
+            done = min(done_atoms * atom, n)
+            print(f"frontier: {done}/{n} trials ({100 * done / n:.0f}%),"
+                  f" {_time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+    if devs is not None and len(devs) > 1:
+        acc = _dev.sharded_stream(
+            _atom_step, acc, plan.key, plan.dyn, shift, lo, width, devices=devs, atom=atom,
+            atoms=atoms, total_atoms=total_atoms, on_chunk=report, ks=order,
+            scheme=plan.scheme, time_model=plan.time_model, num_trials=n, ext=plan.ext,
+            dtype=plan.dtype)
+    done_atoms = total_atoms if devs is not None and len(devs) > 1 else 0
     while done_atoms < total_atoms:
         step_atoms = min(atoms, total_atoms - done_atoms)
         acc = _stream_step(
@@ -818,10 +858,7 @@ def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress):
             num_trials=n, ext=plan.ext, dtype=plan.dtype,
         )
         done_atoms += step_atoms
-        if progress:
-            done = min(done_atoms * atom, n)
-            print(f"frontier: {done}/{n} trials ({100 * done / n:.0f}%),"
-                  f" {_time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+        report(done_atoms)
     m1 = (acc.s1 + acc.c1) / n
     var = jnp.maximum((acc.s2 + acc.c2) / n - m1 * m1, 0.0)
     sem = jnp.sqrt(var * n / (n - 1) / n) if n > 1 else jnp.full_like(var, jnp.nan)

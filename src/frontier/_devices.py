@@ -1,0 +1,241 @@
+"""Spreading Monte Carlo trials over the local devices with ``jax.sharding``.
+
+:func:`frontier.summarize` (and :func:`frontier.optimize`, which calls it) take
+``devices=``: ``None`` (default) for every local device (``jax.local_devices()``), an int
+``n`` for the first ``n`` of them, or a sequence of :class:`jax.Device`. After
+``jax.distributed.initialize`` the default is every device of every process
+(``jax.devices()``): each process simulates the blocks of its own devices, the per-block
+sums and the extremes and counts are all-gathered (``process_allgather``), and every process
+folds them to the same result as one process. On CPU hosts the collectives need gloo,
+``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
+``jax.distributed.initialize``. The trials are
+split into contiguous blocks, one per device, inside ``jax.shard_map`` over a one-axis
+:class:`jax.sharding.Mesh` (axis ``"trials"``): every device simulates its own trials
+(a trial's draws depend only on the key and its index, never on the device) and folds them
+into its own streaming accumulator; the accumulators are then merged on device.
+
+Merging: histogram counts are integers and minima/maxima are exact; the per-block sums
+behind means and variances are folded in trial order on the first device with the same
+compensated (Neumaier) summation as the single-device stream, and the exact path gathers
+the outcomes onto the first device before reducing them. So for a fixed key the statistics
+do not depend on the number of devices or the chunk size (the tests check this bit for bit
+on the CPU; across different backends they agree to float rounding).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+__all__ = ["gather", "neumaier", "resolve_devices", "sharded_blocks", "sharded_stream",
+           "trial_mesh"]
+
+AXIS = "trials"
+
+
+def resolve_devices(devices: Any = None) -> tuple[jax.Device, ...]:
+    """The devices to use: ``None`` = all local devices (all devices of all processes after
+    ``jax.distributed.initialize``), an int = the first ``n`` local ones, or a non-empty
+    sequence of distinct :class:`jax.Device`."""
+    local = jax.local_devices()
+    if devices is None:  # after jax.distributed.initialize: every process's devices
+        return tuple(jax.devices()) if jax.process_count() > 1 else tuple(local)
+    if isinstance(devices, bool):
+        raise TypeError(f"`devices` must be None, an int or a sequence of jax.Device, got "
+                        f"{devices!r}")
+    if isinstance(devices, int | np.integer):
+        n = int(devices)
+        if not 1 <= n <= len(local):
+            raise ValueError(f"`devices` must be between 1 and the {len(local)} local "
+                             f"device(s), got {n}")
+        return tuple(local[:n])
+    if isinstance(devices, jax.Device):
+        return (devices,)
+    if not isinstance(devices, Sequence) or isinstance(devices, str):
+        raise TypeError(f"`devices` must be None, an int or a sequence of jax.Device, got "
+                        f"{type(devices).__name__}")
+    devs = tuple(devices)
+    if not devs or not all(isinstance(d, jax.Device) for d in devs):
+        raise TypeError("`devices` must be a non-empty sequence of jax.Device (e.g. "
+                        "jax.local_devices()[:2])")
+    if len(set(devs)) != len(devs):
+        raise ValueError(f"`devices` lists a device twice: {devs}")
+    return devs
+
+
+@functools.lru_cache(maxsize=16)
+def trial_mesh(devices: tuple[jax.Device, ...]) -> Mesh:
+    """A one-axis mesh (axis ``"trials"``) over ``devices``."""
+    return Mesh(np.asarray(devices, dtype=object), (AXIS,))
+
+
+def _put(tree: Any, sharding: NamedSharding) -> Any:
+    """``jax.device_put`` that also works for a sharding over several processes (each
+    process passes the same values and keeps its own shards)."""
+    if sharding.is_fully_addressable:
+        return jax.device_put(tree, sharding)
+
+    def one(a):
+        if jnp.issubdtype(a.dtype, jax.dtypes.prng_key):
+            data = one(jax.random.key_data(a))
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(a))
+        h = np.asarray(a)
+        return jax.make_array_from_callback(h.shape, sharding, lambda idx: h[idx])
+
+    return jax.tree.map(one, tree)
+
+
+def _stacked(x: jax.Array, mesh: Mesh) -> jax.Array:
+    """``x`` repeated along a new leading axis, one copy per device, sharded over it."""
+    d = mesh.devices.size
+    return _put(jnp.broadcast_to(x[None], (d, *x.shape)), NamedSharding(mesh, P(AXIS)))
+
+
+def neumaier(s, c, x):
+    """One step of Neumaier's compensated summation: ``(sum, compensation) + x``."""
+    t = s + x
+    c = c + jnp.where(jnp.abs(s) >= jnp.abs(x), (s - t) + x, (x - t) + s)
+    return t, c
+
+
+def _home(devices: tuple[jax.Device, ...]) -> jax.Device:
+    """The first of ``devices`` that this process owns (where the folds run)."""
+    me = jax.process_index()
+    return next((d for d in devices if d.process_index == me), jax.local_devices()[0])
+
+
+def gather(x: Any, device: jax.Device) -> Any:
+    """``x`` (a pytree of arrays, possibly sharded, possibly over several processes) copied
+    whole onto ``device``, a device of this process."""
+    def one(a):
+        if isinstance(a, jax.Array) and not a.is_fully_addressable:
+            from jax.experimental import multihost_utils
+
+            a = multihost_utils.process_allgather(a, tiled=True)
+        return jax.device_put(a, device)
+
+    return jax.tree.map(one, x)
+
+
+@jax.jit
+def _fold(acc, sd, sd2):
+    """Fold per-block sums ``sd``, ``sd2`` ``(blocks, ...)`` into ``acc`` in block order,
+    with the same operations as the single-device stream (so the same numbers)."""
+    def body(a, row):
+        s1, c1 = neumaier(a.s1, a.c1, row[0])
+        s2, c2 = neumaier(a.s2, a.c2, row[1])
+        return a._replace(s1=s1, c1=c1, s2=s2, c2=c2), None
+
+    return lax.scan(body, acc, (sd, sd2))[0]
+
+
+@jax.jit
+def _merge_extremes(mn, mx, hist):
+    return jnp.min(mn, axis=0), jnp.max(mx, axis=0), jnp.sum(hist, axis=0, dtype=hist.dtype)
+
+
+@functools.lru_cache(maxsize=32)
+def _stream_fn(atom_step: Callable, mesh: Mesh, per: int, atom: int, static: tuple):
+    kwargs = dict(static)
+
+    def local(part, key, start, dyn, shift, lo, width):
+        i = lax.axis_index(AXIS).astype(jnp.uint32)
+        first = start + i * jnp.uint32(per * atom)
+
+        def body(carry, j):
+            ids = first + j * atom + jnp.arange(atom, dtype=jnp.uint32)
+            sd, sd2, *carry = atom_step(*carry, ids, key, dyn, shift, lo, width, **kwargs)
+            return tuple(carry), (sd, sd2)
+
+        carry, (sd, sd2) = lax.scan(body, tuple(a[0] for a in part),
+                                    jnp.arange(per, dtype=jnp.uint32))
+        return tuple(a[None] for a in carry), sd, sd2
+
+    rep = P()
+    fn = jax.shard_map(local, mesh=mesh, in_specs=(P(AXIS), rep, rep, rep, rep, rep, rep),
+                       out_specs=(P(AXIS), P(AXIS), P(AXIS)), check_vma=False)
+    return jax.jit(fn, donate_argnums=(0,))
+
+
+def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shift: jax.Array,
+                   lo: jax.Array, width: jax.Array, *, devices: tuple[jax.Device, ...],
+                   atom: int, atoms: int, total_atoms: int,
+                   on_chunk: Callable[[int], None] | None = None, **static: Any) -> Any:
+    """Fold ``total_atoms`` blocks of ``atom`` trials into the accumulator ``acc``.
+
+    ``atom_step(mn, mx, hist, ids, key, dyn, shift, lo, width, **static)`` handles one block
+    of trial ids: it returns the block's sums of ``x - shift`` and ``(x - shift)**2`` and the
+    updated extremes and histogram. Each call here hands every device ``atoms`` consecutive
+    blocks (fewer in the last call, so that at most ``D - 1`` padded blocks are simulated);
+    the devices keep their own extremes and counts (merged exactly at the end) and return
+    their blocks' sums, which are folded on the first device in trial order, exactly as the
+    single-device stream folds them: the result does not depend on the number of devices
+    or on ``atoms``.
+    """
+    mesh = trial_mesh(devices)
+    d = len(devices)
+    rep = NamedSharding(mesh, P())
+    key, dyn, shift, lo, width = _put((key, dyn, shift, lo, width), rep)
+    part = tuple(_stacked(a, mesh) for a in (acc.mn, acc.mx, acc.hist))
+    home = _home(devices)
+    sums = gather(acc, home)
+    frozen = tuple(sorted(static.items()))
+    done = 0
+    while done < total_atoms:
+        per = min(atoms, -(-(total_atoms - done) // d))
+        fn = _stream_fn(atom_step, mesh, per, atom, frozen)
+        part, sd, sd2 = fn(part, key, jnp.uint32(done * atom), dyn, shift, lo, width)
+        count = min(per * d, total_atoms - done)  # drop the padded blocks at the end
+        sd, sd2 = gather((sd, sd2), home)
+        sums = _fold(sums, sd[:count], sd2[:count])
+        done += count
+        if on_chunk is not None:
+            on_chunk(done)
+    mn, mx, hist = gather(_merge_extremes(*part), home)
+    return sums._replace(mn=mn, mx=mx, hist=hist)
+
+
+@functools.lru_cache(maxsize=32)
+def _blocks_fn(block: Callable, mesh: Mesh, per: int, batch: int, static: tuple):
+    kwargs = dict(static)
+
+    def local(key, dyn):
+        i = lax.axis_index(AXIS).astype(jnp.uint32)
+        ids = (i * jnp.uint32(per) + jnp.arange(per, dtype=jnp.uint32))[:, None] * jnp.uint32(
+            batch) + jnp.arange(batch, dtype=jnp.uint32)[None, :]
+        return lax.map(lambda b: block(key, b, dyn, **kwargs), ids)  # (per, ..., batch)
+
+    fn = jax.shard_map(local, mesh=mesh, in_specs=(P(), P()), out_specs=P(AXIS),
+                       check_vma=False)
+    return jax.jit(fn)
+
+
+def sharded_blocks(block: Callable, key: jax.Array, dyn: Any, *, num_trials: int, batch: int,
+                   devices: tuple[jax.Device, ...], **static: Any) -> jax.Array:
+    """Every outcome ``(..., num_trials)`` of ``block(key, ids, dyn, **static)``, which maps
+    ``batch`` trial ids to ``(..., batch)`` outcomes, with the batches split over devices.
+
+    The result is sharded over ``devices`` along the trial axis; reductions over it
+    (means, extremes) then run on the devices.
+    """
+    mesh = trial_mesh(devices)
+    d = len(devices)
+    num_batches = -(-num_trials // batch)
+    per = -(-num_batches // d)  # batches per device
+    key, dyn = _put((key, dyn), NamedSharding(mesh, P()))
+    out = _blocks_fn(block, mesh, per, batch, tuple(sorted(static.items())))(key, dyn)
+    return _flatten(out, num_trials=num_trials)
+
+
+@functools.partial(jax.jit, static_argnames=("num_trials",))
+def _flatten(out, *, num_trials):
+    out = jnp.moveaxis(out, 0, -2)  # (..., nb, batch)
+    return out.reshape(*out.shape[:-2], -1)[..., :num_trials]
