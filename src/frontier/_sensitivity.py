@@ -107,11 +107,60 @@ def soft_select(
 ) -> jax.Array:
     """Expected ``(k, cost, time, accuracy)`` at the softly selected point of one model.
 
-    ``limits`` is ``(C_max, T_max, acc_min)``. Differentiable in ``params`` and ``limits``
-    for a fixed key (reparameterised common random numbers). As ``temperature`` goes to 0 the
-    weights concentrate on the hard rule's candidate.
+    The building block of :func:`sensitivity`: a pure, jit-able function to differentiate
+    or vectorise yourself.
+
+    Parameters
+    ----------
+    params
+        The model's float fields as a :class:`frontier.kernels.sampling.ModelParams`.
+    parallel
+        The parallelism P, an int32 scalar array.
+    limits
+        ``(C_max, T_max, acc_min)``, a float array of shape ``(3,)``.
+    key
+        A ``jax.random.key``; trial ``t`` draws from ``fold_in(key, t)``.
+    trial_ids
+        The trials to average over, a uint32 array (e.g. ``jnp.arange(n, dtype=jnp.uint32)``).
+    ks
+        The candidate k, a static tuple of ints.
+    rule
+        ``"accuracy"``, ``"cube"``, ``"utopia"`` or ``"knee_chord"``.
+    temperature
+        Softness of the rule in normalised units; as it goes to 0 the weights concentrate on
+        the hard rule's candidate.
+    acc_temperature
+        Softness of the best-of-k maximum (default: hard maximum).
+    knee_normalise
+        ``"front"`` or ``"budget"``: the knee's space, as in :func:`frontier.optimize`.
+
+    Returns
+    -------
+    jax.Array
+        Shape ``(4,)``: the softly selected ``k``, cost, time and accuracy. Differentiable in
+        ``params`` and ``limits`` for a fixed key (reparameterised common random numbers).
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp, frontier
+    >>> from frontier.kernels.sampling import ModelParams
+    >>> m = frontier.catalog()["gpt5-mini"]
+    >>> p = ModelParams(*(jnp.float32(getattr(m, f)) for f in ModelParams._fields))
+    >>> def cost_at_knee(c_out):
+    ...     return frontier.soft_select(p._replace(c_out=c_out), jnp.int32(4),
+    ...                                 jnp.array([0.5, 60.0, 0.88]), jax.random.key(0),
+    ...                                 jnp.arange(2048, dtype=jnp.uint32), ks=(4, 8, 16, 32),
+    ...                                 rule="knee_chord", temperature=0.01)[1]
+    >>> g = jax.grad(cost_at_knee)(p.c_out)
+    >>> bool(g > 0)   # a dearer output token makes the knee point dearer
+    True
     """
     c, t, a = _soft.soft_study_means(params, parallel, key, trial_ids, ks, acc_temperature)
+    return _soft_point(c, t, a, limits, ks, rule, temperature, knee_normalise)
+
+
+def _soft_point(c, t, a, limits, ks, rule, temperature, knee_normalise):
+    """The rule's softmax weights over the candidates, applied to ``(k, cost, time, accuracy)``."""
     cn, tn = c / limits[0], t / limits[1]
     w = _soft.soft_rule_weights(rule, cn, tn, a, limits[2], temperature, knee_normalise)
     kf = jnp.asarray(ks, c.dtype)
@@ -299,10 +348,7 @@ def soft_select_ext(theta, chol, parallel, limits, key, trial_ids, *, ks, rule, 
         srv = srv._replace(chol=chol)
     c, t, a = _soft.soft_spec_means(model, parallel, agg, srv, key, trial_ids, ks,
                                     acc_temperature, dtype)
-    cn, tn = c / limits[0], t / limits[1]
-    w = _soft.soft_rule_weights(rule, cn, tn, a, limits[2], temperature, knee_normalise)
-    kf = jnp.asarray(ks, c.dtype)
-    return jnp.stack([w @ kf, w @ c, w @ t, w @ a])
+    return _soft_point(c, t, a, limits, ks, rule, temperature, knee_normalise)
 
 
 @partial(jax.jit, static_argnames=("ks", "rule", "num_batches", "batch_trials", "acc_temp",
