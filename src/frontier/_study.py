@@ -20,6 +20,7 @@ from ._sampling import (
     QUANTILE_LEVELS,
     Stats,
     Summary,
+    _as_ks,
     _as_models,
     _as_parallel,
     summarize,
@@ -263,18 +264,7 @@ def candidate_ks(
         raise ValueError("pass either `ks` (explicit candidates) or `k_max` (the paper's grid"
                          " P, 2P, ... <= k_max), not both")
     if ks is not None:
-        if isinstance(ks, int | np.integer) and not isinstance(ks, bool):
-            ks = (ks,)
-        try:
-            seq = list(ks)
-        except TypeError:
-            raise TypeError(f"`ks` must be a sequence of ints, got {ks!r}") from None
-        if not seq:
-            raise ValueError("`ks` is empty")
-        out = sorted(positive_int(k, f"ks[{i}]") for i, k in enumerate(seq))
-        if len(set(out)) != len(out):
-            raise ValueError(f"`ks` has duplicates: {out}")
-        return tuple(out)
+        return tuple(sorted(_as_ks(ks)))
     if k_max is None:
         raise ValueError("pass `k_max` (the paper's grid P, 2P, ... <= k_max) or `ks`")
     k_max = positive_int(k_max, "k_max")

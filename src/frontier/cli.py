@@ -239,9 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--group-by", metavar="KNOB",
                     help="choose per value of a knob, and across (default: label, when runs"
                     " are labelled; 'none' for one choice)")
-    sw.add_argument("--out", default="frontier-sweep", metavar="DIR",
-                    help="output directory, replaced as a whole (default: frontier-sweep)")
-    _output_flags(sw)
+    _output_flags(sw, "frontier-sweep")
 
     cp = sub.add_parser(
         "compare",
@@ -265,9 +263,7 @@ def _parser() -> argparse.ArgumentParser:
                     " output_throughput)")
     cp.add_argument("--labels", nargs=2, metavar=("NAME_A", "NAME_B"),
                     help="names of the two sides (default: their file or directory names)")
-    cp.add_argument("--out", default="frontier-compare", metavar="DIR",
-                    help="output directory, replaced as a whole (default: frontier-compare)")
-    _output_flags(cp)
+    _output_flags(cp, "frontier-compare")
 
     rp = sub.add_parser(
         "report",
@@ -318,7 +314,10 @@ def _sweep_inputs(p: argparse.ArgumentParser) -> None:
                    " on its own")
 
 
-def _output_flags(p: argparse.ArgumentParser) -> None:
+def _output_flags(p: argparse.ArgumentParser, out: str) -> None:
+    """``--out`` (default ``out``), ``--no-write``, ``--no-plots`` and ``--json``."""
+    p.add_argument("--out", default=out, metavar="DIR",
+                   help=f"output directory, replaced as a whole (default: {out})")
     p.add_argument("--no-write", action="store_true", help="write nothing, only print")
     p.add_argument("--no-plots", action="store_true", help="skip the figures")
     p.add_argument("--json", action="store_true",

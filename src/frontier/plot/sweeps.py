@@ -155,6 +155,16 @@ def _annotate(ax: Axes, df, rows: np.ndarray, x: str, y: str, knob: str | None, 
                     textcoords="offset points", fontsize=7, color=color)
 
 
+def _finish(fig, ax, handles, df, x, y, knob, sweep, selection, *, corner: str, title: str):
+    """The chosen point, the axes, the title, the caption and the legend of a sweep figure."""
+    handles = [*handles, *_chosen(ax, df, x, y, selection, _rule_text(selection))]
+    _axes(ax, x, y, knob, corner=corner)
+    _title(fig, title, sweep, selection)
+    _caption(fig, selection)
+    _legend(ax, handles)
+    return fig
+
+
 def _axes(ax, x: str, y: str, knob: str | None, *, corner: str) -> None:
     """Axis labels, limits from 0, the grid and, in a top corner, the knob labelling points."""
     ax.set_xlabel(_label(x))
@@ -314,12 +324,8 @@ def throughput_latency(sweep: Sweep, selection: Selection | None = None, *,
         lo, hi = (0.0, c.value) if c.op == "<=" else (c.value, ax.get_ylim()[1])
         ax.axhspan(lo, hi, color=_SLO_SHADE, alpha=0.08, lw=0, zorder=0)
         handles.append(Line2D([], [], color="#d62728", ls="--", label=_term_text(c)))
-    handles += _chosen(ax, df, x, y, selection, _rule_text(selection))
-    _axes(ax, x, y, knob, corner="left")
-    _title(fig, f"Throughput-latency curve: {y} against {x}", sweep, selection)
-    _caption(fig, selection)
-    _legend(ax, handles)
-    return fig
+    return _finish(fig, ax, handles, df, x, y, knob, sweep, selection, corner="left",
+                   title=f"Throughput-latency curve: {y} against {x}")
 
 
 def serving_frontier(sweep: Sweep, selection: Selection | None = None, *,
@@ -404,12 +410,8 @@ def serving_frontier(sweep: Sweep, selection: Selection | None = None, *,
         for c in _axis_terms(cons, col):
             line(c.value, color="#d62728", ls="--", lw=1.1, zorder=2)
             handles.append(Line2D([], [], color="#d62728", ls="--", label=_term_text(c)))
-    handles += _chosen(ax, df, x, y, selection, _rule_text(selection))
-    _axes(ax, x, y, knob, corner="right")
-    _title(fig, f"Serving frontier: {y} against {x}", sweep, selection)
-    _caption(fig, selection)
-    _legend(ax, handles)
-    return fig
+    return _finish(fig, ax, handles, df, x, y, knob, sweep, selection, corner="right",
+                   title=f"Serving frontier: {y} against {x}")
 
 
 def _axes_of(cmp: Comparison) -> tuple[int, int]:
