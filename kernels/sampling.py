@@ -207,20 +207,26 @@ def inference(p: ModelParams, z: jax.Array):
     return cost, time, acc
 
 
-def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax.Array:
-    """Wall time of ``ceil(k/P)`` waves, each as long as its slowest call: ``(T, n) -> (K, T)``."""
-    n = time.shape[-1]
-    parallel = jnp.asarray(parallel)
-    idx = jnp.arange(n, dtype=parallel.dtype)  # int32 P with x64 on: no int64/int32 mix
-    start = (idx % parallel) == 0  # first call of a wave
+def _wave_runs(time: jax.Array, parallel: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Call indices and the running maximum of ``time`` within each wave of ``parallel``
+    calls (reset at every wave's first call), along the last axis."""
+    idx = jnp.arange(time.shape[-1], dtype=parallel.dtype)  # int32 P under x64: no mixing
 
     def combine(a, b):
         fa, va = a
         fb, vb = b
         return fa | fb, jnp.where(fb, vb, jnp.maximum(va, vb))
 
-    flags = jnp.broadcast_to(start, time.shape)
+    flags = jnp.broadcast_to((idx % parallel) == 0, time.shape)  # first call of a wave
     _, run = lax.associative_scan(combine, (flags, time), axis=time.ndim - 1)
+    return idx, run
+
+
+def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax.Array:
+    """Wall time of ``ceil(k/P)`` waves, each as long as its slowest call: ``(T, n) -> (K, T)``."""
+    n = time.shape[-1]
+    parallel = jnp.asarray(parallel)
+    idx, run = _wave_runs(time, parallel)
     ends = ((idx + 1) % parallel == 0) | (idx == n - 1)
     done = jnp.cumsum(jnp.where(ends, run, jnp.zeros((), time.dtype)), axis=-1)
     kk = np.asarray(ks, np.int32) - 1
@@ -232,17 +238,8 @@ def _wave_time(time: jax.Array, parallel: jax.Array, ks: tuple[int, ...]) -> jax
 
 def _wave_time_at(time: jax.Array, parallel: jax.Array, k: jax.Array) -> jax.Array:
     """:func:`_wave_time` of the first ``k`` calls (``k`` traced, ``<= n``): ``(T, n) -> (T,)``."""
-    n = time.shape[-1]
-    idx = jnp.arange(n)
-    start = (idx % parallel) == 0
-
-    def combine(a, b):
-        fa, va = a
-        fb, vb = b
-        return fa | fb, jnp.where(fb, vb, jnp.maximum(va, vb))
-
-    flags = jnp.broadcast_to(start, time.shape)
-    _, run = lax.associative_scan(combine, (flags, time), axis=time.ndim - 1)
+    parallel = jnp.asarray(parallel)
+    idx, run = _wave_runs(time, parallel)
     ends = ((idx + 1) % parallel == 0) | (idx == k - 1)
     done = jnp.cumsum(jnp.where(ends & (idx < k), run, jnp.zeros((), time.dtype)), axis=-1)
     kk = k - 1

@@ -167,6 +167,21 @@ def _soft_point(c, t, a, limits, ks, rule, temperature, knee_normalise):
     return jnp.stack([w @ kf, w @ c, w @ t, w @ a])
 
 
+def _batch_stats(vals, grads, inputs):
+    """Means over the key batches (axis 1) and their standard errors, of the values
+    ``(M, B, 4)``, the gradients ``(M, B, 4, n)`` and the elasticities
+    ``d log(value) / d log(input)`` (0 where a value is 0), for inputs ``(M, n)``."""
+    nz = vals != 0
+    scale = inputs[:, None, None, :] / jnp.where(nz, vals, 1.0)[..., None]
+    elas = jnp.where(nz[..., None], grads * scale, 0.0)
+    b = vals.shape[1]
+
+    def mean_se(x):
+        return jnp.mean(x, 1), jnp.std(x, 1, ddof=1) / np.sqrt(b)
+
+    return (*mean_se(vals), *mean_se(grads), *mean_se(elas))
+
+
 @partial(jax.jit, static_argnames=("ks", "rule", "num_batches", "batch_trials", "acc_temp",
                                    "knee_normalise"))
 def _batched_jacobians(params, parallel, limits, key, temperature, *, ks, rule, num_batches,
@@ -308,16 +323,7 @@ def sensitivity(
     )(params, par)  # (M, B, 4), (M, B, 4, 13)
     inputs = jnp.concatenate([jnp.stack(list(params), -1), jnp.broadcast_to(limits, (len(ms), 3))],
                              -1)  # (M, 13)
-    nz = vals != 0
-    scale = inputs[:, None, None, :] / jnp.where(nz, vals, 1.0)[..., None]
-    elas = jnp.where(nz[..., None], grads * scale, 0.0)
-
-    def mean_se(x):
-        return jnp.mean(x, 1), jnp.std(x, 1, ddof=1) / np.sqrt(num_batches)
-
-    value, value_se = mean_se(vals)
-    grad, grad_se = mean_se(grads)
-    el, el_se = mean_se(elas)
+    value, value_se, grad, grad_se, el, el_se = _batch_stats(vals, grads, inputs)
     hard, feasible, means = _hard_k(params, par, limits, k, ks, rule,
                                     num_batches * batch_trials, knee_normalise)
     found = hard > 0
@@ -423,16 +429,7 @@ def _sensitivity_ext(models, ms, names, batched, b, limits, ks, key, num_batches
         return jnp.concatenate([*parts, limits])
 
     inp = jnp.stack([leaves_of(t) for t in thetas])  # (M, n)
-    nz = vals_a != 0
-    scale = inp[:, None, None, :] / jnp.where(nz, vals_a, 1.0)[..., None]
-    elas = jnp.where(nz[..., None], grads_a * scale, 0.0)
-
-    def mean_se(x):
-        return jnp.mean(x, 1), jnp.std(x, 1, ddof=1) / np.sqrt(num_batches)
-
-    value, value_se = mean_se(vals_a)
-    grad, grad_se = mean_se(grads_a)
-    el, el_se = mean_se(elas)
+    value, value_se, grad, grad_se, el, el_se = _batch_stats(vals_a, grads_a, inp)
     n = num_batches * batch_trials
     ids = jnp.arange(n, dtype=jnp.uint32)
     means = [jnp.stack([_ext_means(t, ch, spec.parallel[i], plan.key, ids, ks=ks, dtype=dt)[j]

@@ -35,40 +35,6 @@ Examples
 [0.2, 0.574]
 """
 
-from ._aggregation import (
-    NAMES,
-    BestOfK,
-    Beta,
-    DifficultyFit,
-    MajorityVote,
-    Mix,
-    PassAtK,
-    PassAtKEstimate,
-    Verifier,
-    expected,
-    fit_difficulty,
-    make,
-    pass_at_k,
-    pass_at_k_unbiased,
-    per_problem,
-    validate_aggregation,
-)
-
-__all__ = [
-    "NAMES",
-    "BestOfK",
-    "Beta",
-    "DifficultyFit",
-    "MajorityVote",
-    "Mix",
-    "PassAtK",
-    "PassAtKEstimate",
-    "Verifier",
-    "expected",
-    "fit_difficulty",
-    "make",
-    "pass_at_k",
-    "pass_at_k_unbiased",
-    "per_problem",
-    "validate_aggregation",
-]
+# the names of frontier._aggregation's __all__, public here
+from ._aggregation import *  # noqa: F403
+from ._aggregation import __all__  # noqa: F401
