@@ -288,3 +288,18 @@ def random_curve(rng, n, m):
     q = np.stack([np.cumsum(rng.uniform(0, 1, n)) for _ in range(m)], 1)
     q[:, 0] = -q[:, 0]
     return q, t
+
+
+def exact_means(m, k, P):
+    """E[cost], E[time], E[accuracy] of the paper model at one k, by quadrature (clipping is
+    > 15 sigma away for the catalog models); at most min(P, k) calls run at once."""
+    from scipy import integrate, stats
+
+    cost = k * (m.c_in * m.mu_Lin + m.c_out * m.mu_Lout)
+    time = (k / min(P, k)) * (m.t_in * m.mu_Lin + m.t_out * m.mu_Lout)
+
+    def tail(x):
+        return 1.0 - stats.norm.cdf((x - m.acc_mean) / m.acc_std) ** k
+
+    acc = integrate.quad(tail, 0.0, 1.0, limit=200, epsabs=1e-13)[0]
+    return cost, time, acc

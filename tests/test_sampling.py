@@ -10,26 +10,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from _oracles import exact_means
 
 import frontier
 from frontier.kernels import sampling as K
 
 CAT = frontier.catalog()
 KS = (1, 2, 3, 8, 17, 64, 100, 256)
-
-
-def exact_means(m, k, P):
-    """E[cost], E[time], E[accuracy] of the paper model (clipping is > 15 sigma away here);
-    at most min(P, k) calls run at once."""
-    cost = k * (m.c_in * m.mu_Lin + m.c_out * m.mu_Lout)
-    time = (k / min(P, k)) * (m.t_in * m.mu_Lin + m.t_out * m.mu_Lout)
-
-    def tail(x):
-        return 1.0 - stats.norm.cdf((x - m.acc_mean) / m.acc_std) ** k
-
-    acc = integrate.quad(tail, 0.0, 1.0, limit=200, epsabs=1e-12)[0]
-    return cost, time, acc
 
 
 def brute_force(model, z, ks, P, time_model="paper"):
