@@ -405,3 +405,63 @@ def test_overview_draws_one_panel_per_model_with_the_rules_markers(rec):
         frontier.plot.overview(study, budget_index=(0,), objective="tokens")
     with pytest.raises(ValueError, match="ncols"):
         frontier.plot.overview(study, budget_index=(0,), ncols=0)
+
+
+def _sweep_example():
+    return os.path.join(os.path.dirname(frontier.__file__), "_sweeps", "examples",
+                        "llmperf_a10g")
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "out"
+    assert cli.main(["sweep", _sweep_example(), "--num-gpus", "1", "--gpu-hour-price", "1.2",
+                     "--slo", "mean ttft_ms <= 1000", "--html", "--no-plots",
+                     "--out", str(out)]) == 0
+    return out
+
+
+def test_sweep_html_holds_the_choices_of_sweep_json_and_every_config(sweep_dir):
+    page = (sweep_dir / "report.html").read_text()
+    rec = json.loads((sweep_dir / "sweep.json").read_text())
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert rec["explanation"] in " ".join(text.split())
+    p = _parse(page)
+    chosen = [n for n in p.numbers if n[1][:1] == ["groups"]]
+    assert chosen, "no choice table"
+    cand = pd.read_csv(sweep_dir / "sweep.csv")
+    rows = [n for n in p.numbers if n[1][:1] == ["rows"]]
+    # every config's throughput is in the table, at its exact value
+    got = {int(j[1]): float(v) for v, j, _ in rows if j[2] == "tokens_per_gpu"}
+    want = dict(enumerate(cand["tokens_per_gpu"]))  # by row of the table
+    assert got.keys() == want.keys()
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, rel=1e-12)
+    # the chosen configs are highlighted, one row each
+    assert page.count('<tr class="sel">') == int(cand["selected"].sum())
+    imgs = p.images
+    assert len(imgs) == 2 and all(i["src"].startswith("data:image/png;base64,") for i in imgs)
+    assert not re.search(r"https?://", page)
+    assert not {"script", "link", "iframe"} & set(p.tags)
+
+
+def test_sweep_html_with_no_write_is_a_usage_error(capsys):
+    assert cli.main(["sweep", _sweep_example(), "--html", "--no-write"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--no-write" in err[0]
+
+
+@pytest.mark.browser
+def test_sweep_report_in_headless_chromium(sweep_dir):
+    exe = _chromium()
+    pw, browser, page, console, errors, requests = open_page(
+        exe, (sweep_dir / "report.html").as_uri())
+    try:
+        imgs = page.evaluate("""() => [...document.images].map(i => ({
+            ok: i.complete && i.naturalWidth > 0, w: i.getBoundingClientRect().width,
+            h: i.getBoundingClientRect().height}))""")
+    finally:
+        browser.close()
+        pw.stop()
+    assert console == [] and errors == [] and requests == []
+    assert len(imgs) == 2 and all(i["ok"] and i["w"] > 100 and i["h"] > 100 for i in imgs)

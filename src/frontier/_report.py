@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FIGURES", "RecordStudy", "choice_record", "choice_section", "document",
            "figure_html", "model_card", "report_html", "sensitivity_from_record",
-           "study_from_records", "write_report"]
+           "study_from_records", "sweep_report_html", "write_report"]
 
 #: The figure sets of :func:`report_html`: ``"summary"`` (per budget the cross-model front
 #: and one small panel per model), ``"all"`` (plus each model's 3-D feasible region) and
@@ -99,6 +99,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--line); borde
 figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 .figs { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 8px; }
 details { margin: 6px 0; }
+.scroll { overflow-x: auto; }
 summary { cursor: pointer; color: var(--accent); }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px;
   border-top: 1px solid var(--line); padding-top: 10px; }
@@ -815,7 +816,9 @@ def choice_record(choice: Choice, *, knobs: Sequence[str] | None = None,
         r = choice.pick(rule, group, index)
         if r is None:
             return None
-        return {"row": r, "knobs": {k: np.asarray(table.knobs[k])[r].item() for k in knobs},
+        vals = {k: np.asarray(table.knobs[k])[r] for k in knobs}
+        return {"row": r, "knobs": {k: v.item() if isinstance(v, np.generic) else v
+                                    for k, v in vals.items()},
                 "means": {o.name: float(np.asarray(table.stat(o.name))[r]) for o in objs}}
 
     groups = [(g, "all" if g is None else str(g)) for g in choice.groups]
@@ -888,3 +891,94 @@ def choice_section(rec: Mapping[str, Any], *, title: str,
     out += list(figures)
     out.append("</section>")
     return "\n".join(out)
+
+
+def _frame_table(df: Any, *, highlight: str | None = None) -> str:
+    """A pandas DataFrame as an HTML table: numbers right-aligned (4 significant digits,
+    ``data-v`` the exact value), booleans as yes/no, rows where ``highlight`` is true marked."""
+    cols = list(df.columns)
+    import pandas as pd
+
+    num = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+           for c in cols]
+
+    def cell(c: str, v: Any, j: int) -> str:
+        if isinstance(v, bool | np.bool_):
+            return "yes" if v else ""
+        if isinstance(v, int | float | np.integer | np.floating):
+            v = v.item() if isinstance(v, np.generic) else v
+            return _num(None if isinstance(v, float) and math.isnan(v) else v,
+                        "d" if isinstance(v, int) else ".4g", ["rows", j, c])
+        return _e(v)
+
+    rows = [[cell(c, df[c].iloc[j], j) for c in cols] for j in range(len(df))]
+    classes = (["sel" if bool(x) else "" for x in df[highlight]] if highlight else None)
+    return _table([_e(c) for c in cols], rows, num, classes)
+
+
+def sweep_report_html(sweep: Any, selection: Any, *, figures: bool = True,
+                      dpi: float = 100) -> str:
+    """The self-contained HTML report of a measured sweep and one selection on it.
+
+    One page that opens offline: what was read, the selection's explanation, per group the
+    rules' choices (:func:`choice_section`), the figures embedded as PNG
+    (:func:`frontier.plot.throughput_latency` and, with a concurrency,
+    :func:`frontier.plot.serving_frontier`) and the table of every config with its feasibility,
+    front membership and the chosen ones marked.
+
+    Parameters
+    ----------
+    sweep
+        A :class:`frontier.Sweep`.
+    selection
+        Its :meth:`frontier.Sweep.select` result.
+    figures
+        Embed the figures (``False``: tables and text only).
+    dpi
+        Resolution of the embedded figures.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, json, frontier
+    >>> from frontier._report import sweep_report_html
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "runs.json"
+    >>> _ = f.write_text(json.dumps([{"max_concurrency": c, "output_throughput": x,
+    ...     "p99_ttft_ms": t} for c, x, t in [(1, 100.0, 40.0), (16, 1300.0, 80.0),
+    ...                                       (64, 3000.0, 900.0)]]))
+    >>> sw = frontier.read_sweep(f)
+    >>> page = sweep_report_html(sw, sw.select("p99 ttft_ms <= 500"), figures=False)
+    >>> "max_concurrency=16" in page, "http" in page
+    (True, False)
+    """
+    from . import plot
+
+    table = selection.choice.table
+    knobs = [k for k in table.knobs if k != "config"]
+    rec = choice_record(selection.choice, knobs=knobs, noun="config")
+    figs: list[str] = []
+    if figures:
+        figs.append(figure_html(plot.throughput_latency(sweep, selection),
+                                "throughput against latency, one point per config", dpi=dpi))
+        if "tokens_per_user" in sweep.metrics:
+            figs.append(figure_html(plot.serving_frontier(sweep, selection),
+                                    "the serving frontier: tokens/s per user against per GPU",
+                                    dpi=dpi))
+    n_runs = len(sweep.table)
+    labels = sorted(set(sweep.table["label"])) if "label" in sweep.table else []
+    fmt = ", ".join(sorted(set(map(str, sweep.table["format"])))) if "format" in sweep.table \
+        else ""
+    what = (f"{n_runs} runs, {len(selection.candidates)} configs"
+            + (f", labels {', '.join(map(str, labels))}" if labels else "")
+            + (f"; format {fmt}" if fmt else ""))
+    body = [f'<section><p>{_e(what)}.</p><p>{_e(selection.explanation)}</p>'
+            "</section>",
+            choice_section(rec, title="Choice", figures=figs),
+            '<section><h2>Every config</h2><div class="scroll">'
+            + _frame_table(selection.candidates, highlight="selected") + "</div></section>"]
+    return document("frontier sweep", body,
+                    subtitle=_e(f"rule: {_rule_label(selection.rule)}"))

@@ -240,6 +240,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="choose per value of a knob, and across (default: label, when runs"
                     " are labelled; 'none' for one choice)")
     _output_flags(sw, "frontier-sweep")
+    sw.add_argument("--html", action="store_true",
+                    help="also write report.html: one self-contained page (what was read, the"
+                    " choice and its explanation, every config, the figures embedded) that"
+                    " opens offline")
 
     cp = sub.add_parser(
         "compare",
@@ -526,6 +530,8 @@ def _read(paths: Any, args, label: str | None = None):
 
 
 def _cmd_sweep(args) -> int:
+    if args.html and args.no_write:
+        raise _UsageError("--html writes report.html into --out; drop --no-write")
     if not args.no_write:
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
@@ -546,18 +552,26 @@ def _cmd_sweep(args) -> int:
     rec = sweep_record(sweep, sel, inputs={
         "paths": list(args.paths), "format": args.format, "num_gpus": args.num_gpus,
         "gpu_hour_price": args.gpu_hour_price, "label_by": args.label_by, "labels": labels})
+    def html() -> dict[str, str]:
+        from ._report import sweep_report_html
+
+        return {"report.html": sweep_report_html(sweep, sel)} if args.html else {}
+
     return _emit(args, rec, format_sweep(rec, elapsed) if not args.json else "", "sweep",
-                 lambda: sweep_csv(sel), lambda plot, d: plot.save_sweep(sweep, d, sel))
+                 lambda: sweep_csv(sel), lambda plot, d: plot.save_sweep(sweep, d, sel),
+                 extra=html)
 
 
 def _emit(args, rec: dict, table: str, name: str, csv: Callable[[], str],
-          figures: Callable[[Any, str], None]) -> int:
+          figures: Callable[[Any, str], None],
+          extra: Callable[[], Mapping[str, str]] | None = None) -> int:
     """Print a record (JSON with ``--json``, else ``table``) and write ``<name>.json``,
-    ``<name>.csv`` and the figures to ``--out`` as a whole, unless ``--no-write``."""
+    ``<name>.csv``, the ``extra`` files and the figures to ``--out`` as a whole, unless
+    ``--no-write``."""
     text = dumps(rec)
     print(text if args.json else table)
     if not args.no_write:
-        files = {f"{name}.json": text, f"{name}.csv": csv()}
+        files = {f"{name}.json": text, f"{name}.csv": csv(), **(extra() if extra else {})}
 
         def fill(directory: str) -> None:
             _write_texts(directory, files)
