@@ -5,12 +5,16 @@ runs those studies one by one and counts fronts and choices in NumPy.
 """
 
 import dataclasses
+import json
 
 import jax
+import matplotlib
 import numpy as np
 import pytest
 
 import frontier
+from frontier import cli
+from frontier._records import study_records
 
 KS = (4, 8, 16, 32)
 R = 4
@@ -179,3 +183,66 @@ def test_reselect_recomputes_the_replicates_for_the_new_budget(study):
 def test_bad_replicates_are_rejected_naming_the_argument(bad, exc):
     with pytest.raises(exc, match="`replicates`"):
         _run(1, replicates=bad)
+
+
+def _strict(text):
+    def reject(token):
+        raise ValueError(f"non-strict JSON token {token}")
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_cli_run_replicates_adds_probability_columns_and_strict_json(capsys):
+    argv = ["run", "--only", "gpt5-mini", "gpt5", "--k-max", "16", "--trials", "64",
+            "--replicates", "3", "--no-write"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "3 replicates" in out
+    assert "P(front)" in out and "P(rule)" in out
+    assert cli.main([*argv, "--json"]) == 0
+    rec = _strict(capsys.readouterr().out)
+    assert rec["replicates"] == 3
+    study = frontier.optimize({"gpt5-mini": frontier.catalog()["gpt5-mini"],
+                               "gpt5": frontier.catalog()["gpt5"]},
+                              budget=(0.5, 60.0, 0.88), k_max=16, key=42, num_trials=64,
+                              replicates=3)
+    got = rec["budgets"][0]["models"]["gpt5"]["replicates"]
+    np.testing.assert_allclose(got["pareto"], np.asarray(study.replicates.pareto_probability)[1])
+    np.testing.assert_allclose(got["rules"]["knee_chord"],
+                               np.asarray(study.replicates.rule_probability["knee_chord"])[1])
+    cross = rec["budgets"][0]["cross"]["replicates"]["pareto"]
+    assert len(cross) == int((np.asarray(study.replicates.cross_probability) > 0).sum())
+
+
+def test_cli_run_rejects_one_replicate(capsys):
+    assert cli.main(["run", "--only", "gpt5", "--k-max", "8", "--trials", "32",
+                     "--replicates", "1", "--no-write"]) == 2
+    assert "`replicates`" in capsys.readouterr().err
+
+
+def test_json_without_replicates_has_no_replicate_fields():
+    s = _run(5)
+    rec = study_records(s)
+    assert "replicates" not in rec
+    assert "replicates" not in rec["budgets"][0]["models"]["gpt5"]
+    assert "replicates" not in rec["budgets"][0]["cross"]
+
+
+def test_front_probability_colours_the_candidates_ever_on_the_front(study):
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from frontier import plot
+
+    fig = plot.front_probability(study, budget_index=(0,))
+    assert len(fig.axes) == 3  # two panels and the colour bar
+    seen = np.asarray(study.replicates.cross_probability)[0] > 0
+    coloured = [c for c in fig.axes[0].collections if c.get_array() is not None]
+    assert len(coloured) == 1
+    np.testing.assert_allclose(np.asarray(coloured[0].get_array()),
+                               np.asarray(study.replicates.cross_probability)[0][seen])
+    # one staircase per replicate
+    assert len(fig.axes[0].lines) >= R
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no replicates"):
+        plot.front_probability(_run(5))

@@ -39,6 +39,9 @@ class Replicates(NamedTuple):
     cross_rule_probability, cross_rule_se
         Rule -> ``(*B, M, K)``: the rule, applied across models, selects that (model, k);
         over ``(M, K)`` they sum to the fraction of replicates in which it found one.
+    cross_fronts
+        ``(R, *B, M, K)`` bool: each replicate's cross-model front (what
+        :func:`frontier.plot.front_probability` draws the attainment band from).
     tables
         The candidate table of each replicate (what :func:`frontier.reselect` reruns the
         engine on).
@@ -54,6 +57,7 @@ class Replicates(NamedTuple):
     rule_se: dict[str, jax.Array]
     cross_rule_probability: dict[str, jax.Array]
     cross_rule_se: dict[str, jax.Array]
+    cross_fronts: jax.Array | None = None
     tables: tuple[Any, ...] = ()
 
 
@@ -126,5 +130,6 @@ def summarize_replicates(selections: Sequence[dict[str, Any]],
         rule_probability=rule_p, rule_se={r: _se(p, R) for r, p in rule_p.items()},
         cross_rule_probability=cross_p,
         cross_rule_se={r: _se(p, R) for r, p in cross_p.items()},
+        cross_fronts=jnp.stack([jnp.asarray(s["cross"].pareto) for s in selections]),
         tables=tuple(tables),
     )
