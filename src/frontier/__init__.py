@@ -17,6 +17,7 @@ from ._hypervolume import HVEstimate, hv_approx, hv_contributions, hypervolume
 from ._knee import Knee, KneeMethod, knee, soft_knee
 from ._latency import Latency
 from ._models import Model, ModelFileError, catalog, load_models
+from ._replicates import Replicates
 from ._reselect import reselect
 from ._sampling import (
     EXTRA_OBJECTIVES,
@@ -58,7 +59,7 @@ __all__ = [  # noqa: RUF022 - grouped by topic
     "Choice", "Constraint", "Objective", "Table", "choose", "parse_slo",
     # the paper's study
     "Budget", "CrossModel", "Estimate", "OperatingPoint", "Points", "Study", "budget_grid",
-    "optimize", "reselect",
+    "optimize", "reselect", "Replicates",
     # dominance
     "crowding_distance", "filter_dominated", "is_nondominated", "is_nondominated_batch",
     "pareto_probability", "pareto_rank", "pareto_rank_batch",

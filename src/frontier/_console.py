@@ -73,9 +73,17 @@ def _est(e: Mapping[str, Any], fmt: str) -> str:
     return f"{e['mean']:{fmt}} [{lo}, {hi}]"
 
 
-def _row(label: str, p: Mapping[str, Any]) -> str:
+def _row(label: str, p: Mapping[str, Any], prob: str = "") -> str:
     return (f"  {label:<{_W}s} {p['k']:4d}  {_est(p['cost'], '.4f'):>24s}  "
-            f"{_est(p['time'], '.2f'):>22s}  {_est(p['accuracy'], '.4f'):>24s}")
+            f"{_est(p['time'], '.2f'):>22s}  {_est(p['accuracy'], '.4f'):>24s}{prob}")
+
+
+def _probs(rep: Mapping[str, Any] | None, ks: Sequence[int], rule: str, k: int) -> str:
+    """The P(front) and P(rule) cells of a point, from a model's ``replicates`` record."""
+    if rep is None:
+        return ""
+    j = list(ks).index(k)
+    return f"  {rep['pareto'][j]:>8.2f}  {rep['rules'][rule][j]:>7.2f}"
 
 
 def format_study(rec: Mapping[str, Any], elapsed: float,
@@ -84,19 +92,25 @@ def format_study(rec: Mapping[str, Any], elapsed: float,
 
     A header (scenario, grid, trials, the P each model ran at, seed, time), then per budget:
     per model its feasible and Pareto count and the operating point of each rule (k, and the
-    mean and 95% interval of cost, time and accuracy), then the same across models.
+    mean and 95% interval of cost, time and accuracy), then the same across models. A study
+    with replicates adds two columns to the per-model rows: ``P(front)``, the fraction of
+    replicates in which that k is on the model's front, and ``P(rule)``, the fraction in
+    which the rule selects that k; the cross-model rows add ``P(front)`` on that front.
     """
     sc = rec["scenario"]
     ks = sc["ks"]
     n = len(sc["models"])
+    n_rep = rec.get("replicates")
+    reps = f", {n_rep} replicates" if n_rep else ""
     lines = [f"frontier: scenario {sc['name']}: {n} model{'s' * (n != 1)}, {_grid(ks)},"
-             f" {sc['trials']} trials, {_parallel(sc['parallel_by_model'])}, seed {sc['seed']}"
-             f" ({elapsed:.1f} s)"]
+             f" {sc['trials']} trials{reps}, {_parallel(sc['parallel_by_model'])}, seed"
+             f" {sc['seed']} ({elapsed:.1f} s)"]
+    extra = f"  {'P(front)':>8s}  {'P(rule)':>7s}" if n_rep else ""
     for b in rec["budgets"]:
         slo = f", SLO: {sc['slo']}" if sc["slo"] else ""
         lines += ["", f"budget: {format_budget(b)}{slo}",
                   f"  {'rule':<{_W}s} {'k':>4s}  {'cost $ [95%]':>24s}  {'time s [95%]':>22s}"
-                  f"  {'accuracy [95%]':>24s}"]
+                  f"  {'accuracy [95%]':>24s}{extra}"]
         for key, c in rec["candidates"].items():
             m = b["models"][key]
             nf, npar = len(m["feasible_k"]), len(m["pareto_k"])
@@ -112,12 +126,17 @@ def format_study(rec: Mapping[str, Any], elapsed: float,
             lines.append(f"{head}: {nf} feasible k, {npar} on the front{note}")
             for rule in rules:
                 p, label = m["points"][rule], rule_info(rule).label
-                lines.append(_row(label, p) if p is not None else
+                probs = "" if p is None else _probs(m.get("replicates"), ks, rule, p["k"])
+                lines.append(_row(label, p, probs) if p is not None else
                              f"  {label:<{_W}s} {'-':>4s}  (needs >= 3 Pareto points)")
         lines.append(f"across models: {len(b['cross']['pareto'])} (model, k) pairs on the front")
+        cross_p = {(m_, k_): pr for m_, k_, pr, _ in
+                   b["cross"].get("replicates", {}).get("pareto", [])}
         for rule in rules:
             p, label = b["cross"][rule], rule_info(rule).label
-            lines.append(f"{_row(label, p)}  {p['model']}" if p is not None else
+            cp = "" if p is None or not n_rep else (
+                f"  {cross_p.get((p['model'], p['k']), 0.0):>8.2f}")
+            lines.append(f"{_row(label, p)}  {p['model']}{cp}" if p is not None else
                          f"  {label:<{_W}s} -")
     return "\n".join(lines)
 

@@ -17,7 +17,13 @@ In ``selections.csv`` and ``candidates.csv`` a missing estimate is an empty cell
 without a limit is ``inf`` (``-inf`` for ``acc_min``), which CSV readers parse as numbers.
 
 ``study.json`` holds ``rules``, the label of every rule name (the ``rule`` column of
-``selections.csv`` is the name, ``rule_label`` the label), in display order.
+``selections.csv`` is the name, ``rule_label`` the label), in display order. A study run with
+``replicates=R`` adds ``replicates`` (``R``) at the top and, per budget and model,
+``replicates`` with ``pareto`` and ``pareto_se`` (per ``k``: the fraction of replicates in
+which it is on the model's front, and its standard error) and ``rules`` / ``rules_se`` (rule
+-> per ``k``: the fraction in which the rule selects it); ``cross`` gets ``replicates`` with
+``pareto``, a list of ``[model, k, probability, standard error]`` for every pair on the
+cross-model front in at least one replicate.
 
 In ``sweep.json`` and ``compare.json`` a ``null`` metric value is a value the run did not
 report (or, for a knob such as ``max_concurrency``, an unset limit); ``sweep.csv`` and
@@ -149,6 +155,9 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
     out["rules"] = {r.name: r.label for r in RULES}
     out["quantile_levels"] = list(s.quantile_levels)
     out["num_trials"] = int(s.num_trials)
+    rep = study.replicates
+    if rep is not None:
+        out["replicates"] = int(rep.num_replicates)
     out["candidates"] = {}
     for i, key in enumerate(keys):
         rec: dict[str, Any] = {
@@ -173,6 +182,13 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
                 "points": {r: _point(getattr(study.points, r), j) for r in RULE_NAMES},
                 "explain": study.explain(i, bidx),
             }
+            if rep is not None:
+                entry["models"][key]["replicates"] = {
+                    "pareto": _at(rep.pareto_probability, j),
+                    "pareto_se": _at(rep.pareto_se, j),
+                    "rules": {r: _at(rep.rule_probability[r], j) for r in RULE_NAMES},
+                    "rules_se": {r: _at(rep.rule_se[r], j) for r in RULE_NAMES},
+                }
         front = np.nonzero(np.asarray(study.cross.pareto[bidx]))
         cross: dict[str, Any] = {"pareto": [[keys[i], study.ks[j]]
                                             for i, j in zip(*front, strict=True)]}
@@ -181,6 +197,11 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
             pt = _point(p, bidx)
             cross[r] = None if pt is None else {"model": keys[int(np.asarray(p.model)[bidx])],
                                                 **pt}
+        if rep is not None:
+            cp, cse = np.asarray(rep.cross_probability[bidx]), np.asarray(rep.cross_se[bidx])
+            cross["replicates"] = {"pareto": [
+                [keys[i], study.ks[j], float(cp[i, j]), float(cse[i, j])]
+                for i, j in zip(*np.nonzero(cp > 0), strict=True)]}
         entry["cross"] = cross
         out["budgets"].append(entry)
     return json_ready(out)

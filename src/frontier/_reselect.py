@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._engine import Constraint
+from ._replicates import summarize_replicates
 from ._study import (
     OBJECTIVE_NAMES,
     Budget,
@@ -53,7 +54,8 @@ def reselect(
     Study
         The same ``models``, ``ks``, ``summary`` and ``table``, with the feasible sets,
         fronts, violations, operating points, cross-model view and ``choice`` of the new
-        budget: what :func:`frontier.optimize` returns for it with the same key and trials.
+        budget (and ``replicates`` recomputed from each replicate's table): what
+        :func:`frontier.optimize` returns for it with the same key and trials.
 
     Raises
     ------
@@ -83,5 +85,10 @@ def reselect(
     terms = study.slo if slo is None else study_terms(slo, study.table.names)
     kn = check_knee_normalise(study.knee_normalise if knee_normalise is None else knee_normalise)
     objs = study.choice.objectives if study.choice is not None else OBJECTIVE_NAMES
-    return study._replace(**select_study(study.table, len(study.models), study.ks, b, terms, kn,
-                                         objs))
+    sel = select_study(study.table, len(study.models), study.ks, b, terms, kn, objs)
+    rep = study.replicates
+    if rep is not None and rep.tables:
+        rep = summarize_replicates(
+            [select_study(t, len(study.models), study.ks, b, terms, kn, objs)
+             for t in rep.tables], rep.tables)
+    return study._replace(**sel, replicates=rep)

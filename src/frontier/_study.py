@@ -15,6 +15,7 @@ import numpy as np
 
 from ._engine import Choice, Constraint, choose, parse_slo
 from ._models import Model
+from ._replicates import Replicates, check_replicates, replicate_keys, summarize_replicates
 from ._sampling import (
     EXTRA_OBJECTIVES,
     QUANTILE_LEVELS,
@@ -27,7 +28,7 @@ from ._sampling import (
 )
 from ._serving import validate_serving
 from ._table import MOMENTS, Objective, Table, stat_name
-from ._validation import positive_int
+from ._validation import as_key, positive_int
 
 __all__ = [
     "OBJECTIVES",
@@ -139,7 +140,9 @@ class Study(NamedTuple):
     """Result of :func:`optimize`. ``*B`` is the broadcast shape of the budget fields.
 
     ``table`` holds the candidates (one row per (model, k); :meth:`frontier.Table.to_frame`
-    gives a DataFrame) and ``choice`` the engine's full result on it.
+    gives a DataFrame) and ``choice`` the engine's full result on it. ``replicates`` holds
+    the frequencies over independent replicates (:class:`frontier.Replicates`) when
+    :func:`optimize` was given ``replicates=R``, else ``None``.
     """
 
     models: tuple[str, ...]
@@ -156,6 +159,7 @@ class Study(NamedTuple):
     table: Table | None = None
     choice: Choice | None = None
     knee_normalise: str = "front"
+    replicates: Replicates | None = None
 
     def explain(self, model: int | str, budget_index: tuple[int, ...] = ()) -> str:
         """A one-line account of why a model has (or lacks) feasible configurations.
@@ -348,6 +352,7 @@ def optimize(
     latency: Any = None,
     serving: Any = None,
     objectives: Sequence[str] | None = None,
+    replicates: int | None = None,
     **summarize_kwargs: Any,
 ) -> Study:
     """Evaluate every candidate k of every model and select the operating points.
@@ -398,6 +403,16 @@ def optimize(
         the best feasible accuracy and cost, so they are found only when ``accuracy`` and
         ``cost`` are among the objectives (``Study.choice.picks`` holds
         ``"best:<objective>"`` for each objective of the front).
+    replicates
+        ``None`` (default): one study. An int ``R >= 2``: ``R`` independent replicates of
+        ``num_trials`` trials each, replicate ``r`` simulated with the key
+        ``jax.random.fold_in(key, r)`` (so it is ``optimize(..., key=fold_in(key, r))``),
+        each with its own candidate table and engine run; ``Study.replicates``
+        (:class:`frontier.Replicates`) holds how often each (model, k) is feasible, on its
+        model's front, on the cross-model front and selected by each rule, with binomial
+        standard errors. The rest of the study (``summary``, ``table``, fronts, points) is
+        replicate 0's: ``optimize(..., key=fold_in(key, 0))``, not the study of ``key``.
+        Costs ``R`` simulations.
     **summarize_kwargs
         Passed to :func:`frontier.summarize` (e.g. ``chunk_size``, ``progress``).
 
@@ -414,7 +429,8 @@ def optimize(
     ValueError, TypeError
         For bad budgets (NaN, non-positive C_max/T_max, shapes that do not broadcast), an
         empty grid (``P > k_max``), both or neither of ``ks`` and ``k_max``, a malformed
-        SLO, and everything :func:`frontier.sample` rejects.
+        SLO, ``replicates`` that is not an int >= 2, and everything :func:`frontier.sample`
+        rejects.
 
     Notes
     -----
@@ -466,21 +482,40 @@ def optimize(
     terms = study_terms(slo, known)
     front_objs = front_objectives(objectives, known)
     levels = tuple(sorted(set(QUANTILE_LEVELS) | {c.stat for c in terms if c.stat != "mean"}))
-    summ = summarize(seq, ks, key=key, num_trials=num_trials, parallel=par.tolist(),
-                     scheme=scheme, time_model=time_model, quantiles=levels,
-                     aggregation=aggregation, latency=latency, serving=serving,
-                     **summarize_kwargs)
-    knobs = None
-    if srv is not None:
-        batches, batch_axis = srv[1], srv[2]
-        if batch_axis:
-            summ = _flat_variants(summ)
-            names = tuple(f"{n}@b{bv:g}" for n in names for bv in batches)
-            par = np.repeat(par, len(batches))
-        knobs = {"batch": np.tile(np.asarray(batches, float), len(seq))}
-    table = study_table(summ, names, par.tolist(), knobs)
+    n_rep = check_replicates(replicates)
+
+    def simulate(k: Any) -> tuple[Summary, tuple[str, ...], Table]:
+        summ = summarize(seq, ks, key=k, num_trials=num_trials, parallel=par.tolist(),
+                         scheme=scheme, time_model=time_model, quantiles=levels,
+                         aggregation=aggregation, latency=latency, serving=serving,
+                         **summarize_kwargs)
+        row_names, row_par, knobs = names, par, None
+        if srv is not None:
+            batches, batch_axis = srv[1], srv[2]
+            if batch_axis:
+                summ = _flat_variants(summ)
+                row_names = tuple(f"{n}@b{bv:g}" for n in names for bv in batches)
+                row_par = np.repeat(par, len(batches))
+            knobs = {"batch": np.tile(np.asarray(batches, float), len(seq))}
+        return summ, row_names, study_table(summ, row_names, row_par.tolist(), knobs)
+
+    if n_rep is None:
+        summ, names, table = simulate(key)
+        return Study(models=names, ks=ks, summary=summ, table=table,
+                     **select_study(table, len(names), ks, b, terms, knee_normalise,
+                                    front_objs))
+    first = None
+    tables, sels = [], []
+    for r, k in enumerate(replicate_keys(as_key(key), n_rep)):
+        summ, row_names, table = simulate(k)
+        sel = select_study(table, len(row_names), ks, b, terms, knee_normalise, front_objs)
+        if r == 0:
+            first = (summ, row_names, table, sel)
+        tables.append(table)
+        sels.append(sel)
+    summ, names, table, sel = first
     return Study(models=names, ks=ks, summary=summ, table=table,
-                 **select_study(table, len(names), ks, b, terms, knee_normalise, front_objs))
+                 replicates=summarize_replicates(sels, tables), **sel)
 
 
 def check_knee_normalise(value: Any) -> str:

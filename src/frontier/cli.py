@@ -118,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="parallelism P of every model (sets the grid step; default: each"
                    " model's default_parallel)")
     r.add_argument("--trials", type=int, help="trials per (model, k)")
+    r.add_argument("--replicates", type=int, metavar="R",
+                   help="R >= 2 independent replicates of --trials trials (seeds fold_in(seed,"
+                   " r)): adds P(front) and P(rule) columns; the table's points are replicate"
+                   " 0's")
     r.add_argument("--seed", type=int, help="random seed (-2**63 to 2**63 - 1)")
     r.add_argument("--slo",
                    help="extra constraints, e.g. 'p95 time <= 30 and mean accuracy >= 0.9'")
@@ -398,7 +402,7 @@ def _cmd_run(args) -> int:
         sc.models, budget=budget, key=sc.seed, num_trials=sc.trials, k_max=sc.k_max, ks=sc.ks,
         parallel=sc.parallel, slo=sc.slo, scheme=sc.scheme, time_model=sc.time_model,
         knee_normalise=sc.knee_normalise, aggregation=sc.aggregation, latency=sc.latency,
-        serving=sc.serving, objectives=sc.objectives,
+        serving=sc.serving, objectives=sc.objectives, replicates=args.replicates,
     )
     elapsed = time.perf_counter() - t0
     if tuple(study.models) != tuple(sc.models):  # (model, batch) variants of serving

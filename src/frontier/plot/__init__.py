@@ -9,7 +9,9 @@ One module per figure family: :mod:`~frontier.plot.region` (:func:`feasible_regi
 :mod:`~frontier.plot.fronts` (:func:`front_projections`, :func:`cross_model_front`),
 :mod:`~frontier.plot.sensitivity` (:func:`tornado`), :mod:`~frontier.plot.overview`
 (:func:`overview`: one small panel per model), :mod:`~frontier.plot.aggregation`
-(:func:`accuracy_by_aggregation`, drawn from summaries rather than a study);
+(:func:`accuracy_by_aggregation`, drawn from summaries rather than a study),
+:mod:`~frontier.plot.replicates` (:func:`front_probability`: a replicated study's cross-model
+front coloured by each candidate's probability of being on it);
 :func:`save_all` and :func:`save_tornado` write them to files. Measured sweeps:
 :mod:`~frontier.plot.sweeps` (:func:`throughput_latency`, :func:`serving_frontier`,
 :func:`compare_fronts`), written by :func:`save_sweep` and :func:`save_compare`. Rule labels,
@@ -39,6 +41,7 @@ from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
 from .overview import overview
 from .region import feasible_region_3d
+from .replicates import front_probability
 from .sensitivity import tornado
 from .sweeps import compare_fronts, serving_frontier, throughput_latency
 
@@ -50,6 +53,7 @@ __all__ = [
     "cost_vs_k",
     "cross_model_front",
     "feasible_region_3d",
+    "front_probability",
     "front_projections",
     "overview",
     "save_all",
