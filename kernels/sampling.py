@@ -44,11 +44,14 @@ __all__ = [
     "Spec",
     "arith_progression",
     "draw_normals",
+    "draw_uniforms",
     "inference",
     "outcomes_crn",
     "outcomes_independent",
+    "paper_record",
     "prefix_reduce",
     "resolve_aggregation",
+    "serve",
     "simulate_spec",
     "simulate_trials",
     "spec_names",
@@ -427,7 +430,7 @@ def resolve_aggregation(agg):
     return BestOfK() if agg is None else agg
 
 
-def _uniforms(keys: jax.Array, num: int, kmax: int, dtype) -> jax.Array:
+def draw_uniforms(keys: jax.Array, num: int, kmax: int, dtype) -> jax.Array:
     """``(T, num, kmax)`` uniforms from ``split(fold_in(key_t, TAG_UNIFORM), num)``."""
 
     def one(k):
@@ -437,7 +440,10 @@ def _uniforms(keys: jax.Array, num: int, kmax: int, dtype) -> jax.Array:
     return jax.vmap(one)(keys)
 
 
-def _paper_record(p: ModelParams, z: jax.Array) -> dict[str, jax.Array]:
+def paper_record(p: ModelParams, z: jax.Array) -> dict[str, jax.Array]:
+    """Per-inference record of the paper model from normals ``z`` ``(T, 3, kmax)``: input and
+    output lengths (clipped as the reference code clips them), cost, time and, when ``z`` has
+    a third row, the accuracy score."""
     lin = jnp.clip(p.mu_Lin + p.sigma_Lin * z[:, 0, :], 1.0, 16.0 * p.mu_Lin)
     lout = jnp.clip(p.mu_Lout + p.sigma_Lout * z[:, 1, :], 1.0, 16.0 * lin)
     rec = {"lin": lin, "lout": lout, "cost": p.c_in * lin + p.c_out * lout,
@@ -465,7 +471,7 @@ def user_record(model, z: jax.Array, u: jax.Array, dtype) -> dict[str, jax.Array
     return rec
 
 
-def _serve(rec, srv: ServingParams, t_in, zs, dtype):
+def serve(rec, srv: ServingParams, t_in, zs, dtype):
     """Cost and time per inference from the serving curve; per-trial throughput and price."""
     t0 = jnp.asarray(srv.t0, dtype)
     slope = jnp.asarray(srv.slope, dtype)
@@ -502,7 +508,7 @@ def _one_model(rec, parallel, spec: Spec, srv, t_in, t_out, draws, ks, time_mode
     out = []
     extra = []
     if srv is not None:
-        rec, t_in, tpot, per_gpu, usd_mtok = _serve(rec, srv, t_in, draws["serving"],
+        rec, t_in, tpot, per_gpu, usd_mtok = serve(rec, srv, t_in, draws["serving"],
                                                    rec["cost"].dtype)
         t_out = tpot
     out.append(prefix_reduce(rec["cost"], ks, "add"))
@@ -555,7 +561,7 @@ def _outcomes_spec_crn(key, trial_ids, spec: Spec, ks, time_model, dtype):
         z = draw_normals(key, trial_ids, kmax, dtype, num=num)
 
         def one(p, P, srv):
-            return _one_model(_paper_record(p, z), P, spec, srv, p.t_in, p.t_out, draws, ks,
+            return _one_model(paper_record(p, z), P, spec, srv, p.t_in, p.t_out, draws, ks,
                               time_model)
 
         out = jax.vmap(one, in_axes=(0, 0, srv_axes))(spec.models, spec.parallel, spec.serving)
@@ -564,7 +570,7 @@ def _outcomes_spec_crn(key, trial_ids, spec: Spec, ks, time_model, dtype):
     nu = max(m.num_uniforms for m in spec.models)
     z = draw_normals(key, trial_ids, kmax, dtype, num=nz) if nz else (
         jnp.zeros((trial_ids.shape[0], 0, kmax), dtype))
-    u = _uniforms(keys, nu, kmax, dtype) if nu else jnp.zeros((trial_ids.shape[0], 0, kmax),
+    u = draw_uniforms(keys, nu, kmax, dtype) if nu else jnp.zeros((trial_ids.shape[0], 0, kmax),
                                                              dtype)
     outs = []
     for i, m in enumerate(spec.models):

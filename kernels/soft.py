@@ -231,10 +231,10 @@ def soft_spec_means(
     from .aggregation import BestOfK
     from .sampling import (
         TAG_SERVING,
-        _paper_record,
-        _serve,
-        _uniforms,
+        draw_uniforms,
+        paper_record,
         resolve_aggregation,
+        serve,
         user_record,
     )
 
@@ -243,12 +243,12 @@ def soft_spec_means(
     keys = jax.vmap(lambda i: jax.random.fold_in(key, i))(trial_ids)
     if isinstance(model, ModelParams):
         z = draw_normals(key, trial_ids, kmax, dtype, num=3 if agg.needs == "score" else 2)
-        rec, t_in = _paper_record(model, z), model.t_in
+        rec, t_in = paper_record(model, z), model.t_in
     else:
         n = trial_ids.shape[0]
         z = (draw_normals(key, trial_ids, kmax, dtype, num=model.num_normals)
              if model.num_normals else jnp.zeros((n, 0, kmax), dtype))
-        u = (_uniforms(keys, model.num_uniforms, kmax, dtype) if model.num_uniforms
+        u = (draw_uniforms(keys, model.num_uniforms, kmax, dtype) if model.num_uniforms
              else jnp.zeros((n, 0, kmax), dtype))
         rec, t_in = user_record(model, z, u, dtype), None
     if serving is not None:
@@ -256,7 +256,7 @@ def soft_spec_means(
         if serving.chol is not None:
             zs = jax.vmap(lambda k: jax.random.normal(
                 jax.random.fold_in(k, TAG_SERVING), (3,), dtype))(keys)
-        rec = _serve(rec, serving, t_in, zs, dtype)[0]
+        rec = serve(rec, serving, t_in, zs, dtype)[0]
     c = jnp.mean(prefix_reduce(rec["cost"], ks, "add"), -1)
     t = jnp.mean(time_rule(prefix_reduce(rec["time"], ks, "add"), parallel, ks), -1)
     if isinstance(agg, BestOfK):

@@ -17,8 +17,12 @@ import numpy as np
 import pytest
 
 import frontier
-from frontier.kernels import dominance as kd
+from frontier.kernels import _primitives as kp
+from frontier.kernels import dedup as kdd
+from frontier.kernels import dense as kde
+from frontier.kernels import filter as kfi
 from frontier.kernels import hypervolume as kh
+from frontier.kernels import sweep as ksw
 
 pytestmark = pytest.mark.gpu
 
@@ -129,18 +133,18 @@ def test_crowding_distance_gpu_equals_cpu(n, m, per_front):
 
 # ------------------------------------------------------------------ dominance kernels
 ND_KERNELS = {
-    "nondominated_dense": kd.nondominated_dense,
-    "nondominated_blocked": kd.nondominated_blocked,
-    "nondominated_sweep": kd.nondominated_sweep,
-    "nondominated_filter": kd.nondominated_filter,
+    "nondominated_dense": kde.nondominated_dense,
+    "nondominated_blocked": kde.nondominated_blocked,
+    "nondominated_sweep": ksw.nondominated_sweep,
+    "nondominated_filter": kfi.nondominated_filter,
 }
 RANK_KERNELS = {
-    "pareto_rank_dense": kd.pareto_rank_dense,
-    "pareto_rank_blocked": kd.pareto_rank_blocked,
-    "pareto_rank_sweep": kd.pareto_rank_sweep,
-    "pareto_rank_sweep3": kd.pareto_rank_sweep3,
-    "pareto_rank_filter": kd.pareto_rank_filter,
-    "pareto_rank_dedup": lambda x: kd.pareto_rank_dedup(x, inner=kd.pareto_rank_filter),
+    "pareto_rank_dense": kde.pareto_rank_dense,
+    "pareto_rank_blocked": kde.pareto_rank_blocked,
+    "pareto_rank_sweep": ksw.pareto_rank_sweep,
+    "pareto_rank_sweep3": ksw.pareto_rank_sweep3,
+    "pareto_rank_filter": kfi.pareto_rank_filter,
+    "pareto_rank_dedup": lambda x: kdd.pareto_rank_dedup(x, inner=kfi.pareto_rank_filter),
 }
 
 
@@ -168,9 +172,9 @@ def test_rank_kernel_gpu_equals_cpu(name, m):
 def test_dedup_and_sort_key_kernels_gpu_equal_cpu():
     x = _points(512, 3)
     x[np.isnan(x)] = 0.5
-    cpu, gpu = _on_both(jax.jit(kd.sort_key), x)
+    cpu, gpu = _on_both(jax.jit(kp.sort_key), x)
     _assert_same(cpu, gpu, exact=True)
-    cpu, gpu = _on_both(jax.jit(kd.dedup_rows), x)
+    cpu, gpu = _on_both(jax.jit(kdd.dedup_rows), x)
     _assert_same(cpu, gpu, exact=True)
 
 
