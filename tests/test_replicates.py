@@ -6,6 +6,7 @@ runs those studies one by one and counts fronts and choices in NumPy.
 
 import dataclasses
 import json
+import re
 
 import jax
 import matplotlib
@@ -199,6 +200,11 @@ def test_cli_run_replicates_adds_probability_columns_and_strict_json(capsys):
     out = capsys.readouterr().out
     assert "3 replicates" in out
     assert "P(front)" in out and "P(rule)" in out
+    head = next(line for line in out.splitlines() if "P(front)" in line)
+    end = head.index("P(front)") + len("P(front)")
+    rows = [line for line in out.splitlines()
+            if line.startswith("  ") and "[" in line and "P(front)" not in line]
+    assert rows and all(re.fullmatch(r"[01]\.\d\d", r[end - 4:end]) for r in rows)  # aligned
     assert cli.main([*argv, "--json"]) == 0
     rec = _strict(capsys.readouterr().out)
     assert rec["replicates"] == 3

@@ -134,9 +134,9 @@ def format_study(rec: Mapping[str, Any], elapsed: float,
                    b["cross"].get("replicates", {}).get("pareto", [])}
         for rule in rules:
             p, label = b["cross"][rule], rule_info(rule).label
-            cp = "" if p is None or not n_rep else (
-                f"  {cross_p.get((p['model'], p['k']), 0.0):>8.2f}")
-            lines.append(f"{_row(label, p)}  {p['model']}{cp}" if p is not None else
+            cp = "" if p is None or not n_rep else (  # under P(front); P(rule) left blank
+                f"  {cross_p.get((p['model'], p['k']), 0.0):>8.2f}  {'':>7s}")
+            lines.append(f"{_row(label, p, cp)}  {p['model']}" if p is not None else
                          f"  {label:<{_W}s} -")
     return "\n".join(lines)
 
