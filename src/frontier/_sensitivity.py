@@ -483,10 +483,4 @@ def _hard_k(params, par, limits, key, ks, rule, n, knee_normalise):
     """The hard rule's k on the same means, through the engine's selection kernel."""
     ids = jnp.arange(n, dtype=jnp.uint32)
     means = jax.vmap(lambda p, P: _soft.soft_study_means(p, P, key, ids, ks, None))(params, par)
-    kf = jnp.asarray(ks, means[0].dtype)
-    res = jax.vmap(partial(_sel.select_paper, knee_norm=knee_normalise),
-                   in_axes=(0, 0, 0, None, None))(*means, kf, limits)
-    idx = {"knee_chord": res.knee_chord, "utopia": res.utopia, "accuracy": res.best[:, 2],
-           "cube": res.cube}[rule]
-    hard = jnp.where(idx >= 0, jnp.asarray(ks)[jnp.maximum(idx, 0)], 0)
-    return np.asarray(hard), np.asarray(jnp.any(res.feasible, axis=-1)), means
+    return (*_hard_from_means(means, limits, ks, rule, knee_normalise), means)
