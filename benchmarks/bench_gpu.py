@@ -32,13 +32,12 @@ import importlib.util
 import os
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
+from bench_sampling import raw_normal_chunks  # the same peer as on the CPU
 
 import frontier
 from frontier import _dominance
-from frontier._sampling import _atom
 
 
 def _nid(n: int) -> str:
@@ -81,19 +80,11 @@ SAMPLING = f"gpu sampling {TRIALS} trials x k_max {KMAX}"
 
 def test_sampling_raw_normal(benchmark, recorder):
     """The generator at its best: cache-sized chunks, each reduced so nothing big is kept."""
+    f, items = raw_normal_chunks(TRIALS, KMAX)
     key = jax.random.key(0)
-    atom = _atom(KMAX)
-    n_chunks = -(-TRIALS // atom)
-
-    @jax.jit
-    def f(k):
-        def one(i):
-            return jnp.sum(jax.random.normal(jax.random.fold_in(k, i), (3 * KMAX * atom,)))
-        return jax.lax.map(one, jnp.arange(n_chunks))
-
     _pedantic(benchmark, lambda: f(key))
-    recorder(SAMPLING, "raw jax.random.normal, cache-sized chunks", benchmark,
-             items=n_chunks * atom * KMAX, unit="draw-equivalents")
+    recorder(SAMPLING, "raw jax.random.normal, cache-sized chunks", benchmark, items=items,
+             unit="draw-equivalents")
 
 
 def test_sampling_summarize(benchmark, recorder):

@@ -42,21 +42,29 @@ def test_raw_normal_one_call(benchmark, recorder):
              unit="draw-equivalents")
 
 
-def test_raw_normal_chunked(benchmark, recorder):
-    """The generator at its best: cache-sized chunks, reduced so nothing big is stored."""
-    key = jax.random.key(0)
-    atom = _atom(KMAX)
-    n_chunks = -(-N // atom)
+def raw_normal_chunks(trials: int, kmax: int):
+    """The generator at its best, the peer of the sampling engine: the normals of ``trials``
+    trials of ``kmax`` draws in cache-sized chunks, each reduced so nothing big is stored.
+    Returns the jitted function of a key and the number of draw-equivalents it makes."""
+    atom = _atom(kmax)
+    n_chunks = -(-trials // atom)
 
     @jax.jit
     def f(k):
         def one(i):
-            return jnp.sum(jax.random.normal(jax.random.fold_in(k, i), (3 * KMAX * atom,)))
+            return jnp.sum(jax.random.normal(jax.random.fold_in(k, i), (3 * kmax * atom,)))
         return jax.lax.map(one, jnp.arange(n_chunks))
 
+    return f, n_chunks * atom * kmax
+
+
+def test_raw_normal_chunked(benchmark, recorder):
+    """The generator at its best: cache-sized chunks, reduced so nothing big is stored."""
+    f, items = raw_normal_chunks(N, KMAX)
+    key = jax.random.key(0)
     _pedantic(benchmark, lambda: f(key))
-    recorder(GROUP, "raw jax.random.normal, cache-sized chunks", benchmark,
-             items=n_chunks * atom * KMAX, unit="draw-equivalents")
+    recorder(GROUP, "raw jax.random.normal, cache-sized chunks", benchmark, items=items,
+             unit="draw-equivalents")
 
 
 def test_sample_crn(benchmark, recorder):
