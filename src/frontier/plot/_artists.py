@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._data import Curves, Sel, View, display_name
-from ._style import FEASIBLE_SHADE, LIMIT_STYLE, RULE_STYLE, budget_text, limit_label
+from ._style import AXIS_LABEL, FEASIBLE_SHADE, LIMIT_STYLE, RULE_STYLE, budget_text, limit_label
 
 __all__ = [
     "finish",
@@ -19,6 +19,7 @@ __all__ = [
     "limit_line",
     "mark",
     "notes",
+    "objective_axes",
     "per_model_label",
     "shade_feasible",
     "title"
@@ -167,3 +168,14 @@ def k_ends(ax: Axes, d: Curves, x: str, y: str, z: str | None = None):
         else:
             ax.text(*pos, f"k={d.ks[j]}    " if first else f"  k={d.ks[j]}", fontsize=7,
                     color="0.3", ha="right" if first else "left", va="center")
+
+
+def objective_axes(ax: Axes, x: str, y: str, xvals: Any, log: bool) -> None:
+    """Labels and grid of an objective-against-objective panel; a logarithmic x axis when
+    ``log`` and every finite ``xvals`` is positive."""
+    vals = xvals[np.isfinite(xvals)]
+    if log and vals.size and (vals > 0).all():
+        ax.set_xscale("log")
+    ax.set_xlabel(AXIS_LABEL[x])
+    ax.set_ylabel(AXIS_LABEL[y])
+    ax.grid(alpha=0.3, which="both" if log else "major", lw=0.5)

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._rules import DEFAULT_RULES, check_rules
-from ._artists import finish, k_ends, legend, limit_line, mark, notes, per_model_label, title
+from ._artists import (
+    finish,
+    k_ends,
+    legend,
+    limit_line,
+    mark,
+    notes,
+    objective_axes,
+    per_model_label,
+    title,
+)
 from ._data import Sel, check_budget_index, display_name, front_2d, limits, per_model, selections
 from ._style import AXIS_LABEL, OBJ, RULE_STYLE, model_colors, pyplot
 
@@ -154,12 +164,7 @@ def cross_model_front(study: Study, *, budget_index: tuple = (),
         limit_handles.setdefault(y, limit_line(ax, y, lim[y], "h"))
         limit_handles[x] = limit_line(ax, x, lim[x], "v")
         marks = mark(ax, sels, x, y, label=label, rules=rules, color="k", zorder=6)
-        vals = mean[x][np.isfinite(mean[x])]
-        if log and vals.size and (vals > 0).all():
-            ax.set_xscale("log")
-        ax.set_xlabel(AXIS_LABEL[x])
-        ax.set_ylabel(AXIS_LABEL[y])
-        ax.grid(alpha=0.3, which="both" if log else "major", lw=0.5)
+        objective_axes(ax, x, y, mean[x], log)
     note = notes(feas, *mean.values()).replace("no feasible k", "no feasible (model, k)")
     title(fig, "All models: candidates and the cross-model Pareto front", study, lim, note)
     lims = [limit_handles.get(obj) for obj in OBJ]

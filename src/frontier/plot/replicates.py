@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._artists import legend, limit_line, title
+from ._artists import legend, limit_line, objective_axes, title
 from ._data import check_budget_index, display_name, front_2d, limits
-from ._style import AXIS_LABEL, OBJ, model_colors, pyplot
+from ._style import OBJ, model_colors, pyplot
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -95,12 +95,7 @@ def front_probability(study: Study, *, budget_index: tuple = (),
                         vmax=1.0, s=46, edgecolors=edge[seen], linewidths=1.2, zorder=4)
         limit_handles.setdefault(y, limit_line(ax, y, lim[y], "h"))
         limit_handles[x] = limit_line(ax, x, lim[x], "v")
-        vals = mean[x][np.isfinite(mean[x])]
-        if log and vals.size and (vals > 0).all():
-            ax.set_xscale("log")
-        ax.set_xlabel(AXIS_LABEL[x])
-        ax.set_ylabel(AXIS_LABEL[y])
-        ax.grid(alpha=0.3, which="both" if log else "major", lw=0.5)
+        objective_axes(ax, x, y, mean[x], log)
     fig.colorbar(sc, ax=list(axes), label="P(on the cross-model front)", shrink=0.8,
                  location="left")
     handles = [Line2D([], [], ls="none", marker="o", mfc="none", mec=colors[j], mew=1.2, ms=7,
