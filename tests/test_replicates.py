@@ -252,3 +252,85 @@ def test_front_probability_colours_the_candidates_ever_on_the_front(study):
     plt.close(fig)
     with pytest.raises(ValueError, match="no replicates"):
         plot.front_probability(_run(5))
+
+
+def _at(rec, path):
+    for p in path:
+        rec = rec[p]
+    return rec
+
+
+def test_csvs_carry_each_chosen_points_probabilities(study):
+    import io
+
+    import pandas as pd
+
+    from frontier._records import study_csvs
+
+    rec = study_records(study)
+    csvs = study_csvs(rec)
+    rep = study.replicates
+    keys = list(study.models)
+    sel = pd.read_csv(io.StringIO(csvs["selections.csv"]))
+    assert {"p_front", "p_front_se", "p_rule", "p_rule_se"} <= set(sel.columns)
+    acc_min = np.asarray(BUDGET.acc_min)
+    checked = {"model": 0, "cross": 0}
+    for row in sel.itertuples():
+        b = int(np.flatnonzero(acc_min == row.acc_min)[0])
+        i, j = keys.index(row.model), KS.index(row.k)
+        if row.scope == "model":
+            front, rule = rep.pareto_probability, rep.rule_probability[row.rule]
+            front_se, rule_se = rep.pareto_se, rep.rule_se[row.rule]
+        else:
+            front, rule = rep.cross_probability, rep.cross_rule_probability[row.rule]
+            front_se, rule_se = rep.cross_se, rep.cross_rule_se[row.rule]
+        assert row.p_front == pytest.approx(float(np.asarray(front)[b, i, j]))
+        assert row.p_front_se == pytest.approx(float(np.asarray(front_se)[b, i, j]))
+        assert row.p_rule == pytest.approx(float(np.asarray(rule)[b, i, j]))
+        assert row.p_rule_se == pytest.approx(float(np.asarray(rule_se)[b, i, j]))
+        assert 0 < row.p_rule <= 1  # the rule picked it in replicate 0 at least
+        checked[row.scope] += 1
+    assert checked["model"] and checked["cross"]
+    cand = pd.read_csv(io.StringIO(csvs["candidates.csv"]))
+    assert len(cand) == 2 * len(keys) * len(KS)
+    for row in cand.itertuples():
+        b = int(np.flatnonzero(acc_min == row.acc_min)[0])
+        i, j = keys.index(row.model), KS.index(row.k)
+        assert row.p_pareto == pytest.approx(float(np.asarray(rep.pareto_probability)[b, i, j]))
+        assert row.p_cross_pareto == pytest.approx(
+            float(np.asarray(rep.cross_probability)[b, i, j]))
+        assert row.p_knee_chord == pytest.approx(
+            float(np.asarray(rep.rule_probability["knee_chord"])[b, i, j]))
+        assert row.p_cheapest_se == pytest.approx(
+            float(np.asarray(rep.rule_se["cheapest"])[b, i, j]))
+    plain = study_csvs(study_records(_run(5)))
+    assert "p_front" not in plain["selections.csv"].splitlines()[0]
+    assert "p_pareto" not in plain["candidates.csv"].splitlines()[0]
+
+
+def test_report_tables_show_the_probabilities_tied_to_the_record(study):
+    from frontier._report import report_html
+
+    rec = study_records(study)
+    page = report_html(rec, figures="none")
+    assert "P(front)" in page and "P(rule)" in page and f"{R} replicates" in page
+    spans = re.findall(r'data-v="([^"]*)" data-j="([^"]*)"', page)
+    paths = [(v, json.loads(j.replace("&quot;", '"'))) for v, j in spans]
+    reps = [(v, p) for v, p in paths if "replicates" in p]
+    assert any("cross" in p for _, p in reps) and any("models" in p for _, p in reps)
+    for v, p in reps:
+        assert float(v) == pytest.approx(_at(rec, p))
+    plain = report_html(study_records(_run(5)), figures="none")
+    assert "P(front)" not in plain
+
+
+def test_save_all_adds_the_probability_figure_for_a_replicated_study(study, tmp_path):
+    matplotlib.use("Agg")
+    from frontier import plot
+
+    paths = plot.save_all(study, tmp_path / "rep", formats=("png",), budget_index=(0,),
+                          figures="summary")
+    assert any(p.endswith("front_probability.png") for p in paths)
+    paths = plot.save_all(_run(5), tmp_path / "plain", formats=("png",), budget_index=(0,),
+                          figures="summary")
+    assert not any("front_probability" in p for p in paths)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._models import Model
+from ._records import point_probabilities
 from ._rules import DEFAULT_RULES, rule_info
 
 __all__ = ["format_budget", "format_compare", "format_models", "format_sensitivity",
@@ -78,12 +79,11 @@ def _row(label: str, p: Mapping[str, Any], prob: str = "") -> str:
             f"{_est(p['time'], '.2f'):>22s}  {_est(p['accuracy'], '.4f'):>24s}{prob}")
 
 
-def _probs(rep: Mapping[str, Any] | None, ks: Sequence[int], rule: str, k: int) -> str:
-    """The P(front) and P(rule) cells of a point, from a model's ``replicates`` record."""
-    if rep is None:
-        return ""
-    j = list(ks).index(k)
-    return f"  {rep['pareto'][j]:>8.2f}  {rep['rules'][rule][j]:>7.2f}"
+def _probs(rec: Mapping[str, Any], b: Mapping[str, Any], model: str | None, rule: str,
+           p: Mapping[str, Any]) -> str:
+    """The P(front) and P(rule) cells of a point (empty without replicates)."""
+    probs = point_probabilities(rec, b, model, rule, p)
+    return "" if probs is None else f"  {probs[0]:>8.2f}  {probs[2]:>7.2f}"
 
 
 def format_study(rec: Mapping[str, Any], elapsed: float,
@@ -95,7 +95,9 @@ def format_study(rec: Mapping[str, Any], elapsed: float,
     mean and 95% interval of cost, time and accuracy), then the same across models. A study
     with replicates adds two columns to the per-model rows: ``P(front)``, the fraction of
     replicates in which that k is on the model's front, and ``P(rule)``, the fraction in
-    which the rule selects that k; the cross-model rows add ``P(front)`` on that front.
+    which the rule selects that k; on the cross-model rows they are the probabilities of
+    that (model, k) on the cross-model front and of the rule, applied across models,
+    selecting it.
     """
     sc = rec["scenario"]
     ks = sc["ks"]
@@ -126,16 +128,13 @@ def format_study(rec: Mapping[str, Any], elapsed: float,
             lines.append(f"{head}: {nf} feasible k, {npar} on the front{note}")
             for rule in rules:
                 p, label = m["points"][rule], rule_info(rule).label
-                probs = "" if p is None else _probs(m.get("replicates"), ks, rule, p["k"])
+                probs = "" if p is None else _probs(rec, b, key, rule, p)
                 lines.append(_row(label, p, probs) if p is not None else
                              f"  {label:<{_W}s} {'-':>4s}  (needs >= 3 Pareto points)")
         lines.append(f"across models: {len(b['cross']['pareto'])} (model, k) pairs on the front")
-        cross_p = {(m_, k_): pr for m_, k_, pr, _ in
-                   b["cross"].get("replicates", {}).get("pareto", [])}
         for rule in rules:
             p, label = b["cross"][rule], rule_info(rule).label
-            cp = "" if p is None or not n_rep else (  # under P(front); P(rule) left blank
-                f"  {cross_p.get((p['model'], p['k']), 0.0):>8.2f}  {'':>7s}")
+            cp = "" if p is None else _probs(rec, b, None, rule, p)
             lines.append(f"{_row(label, p, cp)}  {p['model']}" if p is not None else
                          f"  {label:<{_W}s} -")
     return "\n".join(lines)

@@ -23,7 +23,13 @@ without a limit is ``inf`` (``-inf`` for ``acc_min``), which CSV readers parse a
 which it is on the model's front, and its standard error) and ``rules`` / ``rules_se`` (rule
 -> per ``k``: the fraction in which the rule selects it); ``cross`` gets ``replicates`` with
 ``pareto``, a list of ``[model, k, probability, standard error]`` for every pair on the
-cross-model front in at least one replicate.
+cross-model front in at least one replicate, and ``rules`` (rule -> the same kind of list, for
+every pair the rule, applied across models, selects in at least one replicate). The CSVs of
+such a study add the same numbers as columns: ``selections.csv`` ``p_front``, ``p_front_se``
+(the chosen point is on its front: the model's, or the cross-model one for ``cross`` rows),
+``p_rule`` and ``p_rule_se`` (the rule selects it); ``candidates.csv`` ``p_pareto``,
+``p_pareto_se``, ``p_cross_pareto``, ``p_cross_pareto_se`` and ``p_<rule>`` / ``p_<rule>_se``
+for every rule (applied per model).
 
 In ``sweep.json`` and ``compare.json`` a ``null`` metric value is a value the run did not
 report (or, for a knob such as ``max_concurrency``, an unset limit); ``sweep.csv`` and
@@ -53,8 +59,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._study import Study
     from ._sweeps import Selection, Sweep
 
-__all__ = ["compare_csv", "compare_record", "dumps", "json_ready", "sensitivity_record",
-           "study_csvs", "study_records", "sweep_csv", "sweep_record"]
+__all__ = ["compare_csv", "compare_record", "dumps", "json_ready", "point_probabilities",
+           "sensitivity_record", "study_csvs", "study_records", "sweep_csv", "sweep_record"]
 
 _OBJ = ("cost", "time", "accuracy")
 _EST = ("mean", "lo", "hi")
@@ -104,6 +110,13 @@ def _point(p: Any, j: tuple[int, ...]) -> dict[str, Any] | None:
         return None
     return {"k": int(np.asarray(p.k)[j]),
             **{o: {f: _at(getattr(getattr(p, o), f), j) for f in _EST} for o in _OBJ}}
+
+
+def _listed(p: Any, se: Any, keys: Sequence[str], ks: Sequence[int]) -> list[list[Any]]:
+    """``[model, k, p, se]`` for every (model, k) with ``p > 0`` of ``(M, K)`` arrays."""
+    p, se = np.asarray(p), np.asarray(se)
+    return [[keys[i], ks[j], float(p[i, j]), float(se[i, j])]
+            for i, j in zip(*np.nonzero(p > 0), strict=True)]
 
 
 def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, Any]:
@@ -198,13 +211,51 @@ def study_records(study: Study, scenario: Scenario | None = None) -> dict[str, A
             cross[r] = None if pt is None else {"model": keys[int(np.asarray(p.model)[bidx])],
                                                 **pt}
         if rep is not None:
-            cp, cse = np.asarray(rep.cross_probability[bidx]), np.asarray(rep.cross_se[bidx])
-            cross["replicates"] = {"pareto": [
-                [keys[i], study.ks[j], float(cp[i, j]), float(cse[i, j])]
-                for i, j in zip(*np.nonzero(cp > 0), strict=True)]}
+            cross["replicates"] = {
+                "pareto": _listed(rep.cross_probability[bidx], rep.cross_se[bidx], keys,
+                                  study.ks),
+                "rules": {r: _listed(rep.cross_rule_probability[r][bidx],
+                                     rep.cross_rule_se[r][bidx], keys, study.ks)
+                          for r in RULE_NAMES}}
         entry["cross"] = cross
         out["budgets"].append(entry)
     return json_ready(out)
+
+
+def point_probabilities(rec: Mapping[str, Any], b: Mapping[str, Any], model: str | None,
+                        rule: str, point: Mapping[str, Any]) -> tuple[float, ...] | None:
+    """``(P(front), its standard error, P(rule), its standard error)`` of the point ``rule``
+    chose, from a :func:`study_records` record with replicates (``None`` without).
+
+    ``b`` is one of ``rec["budgets"]``; ``model`` the model's key for a per-model choice
+    (its own front and the rule applied to it) or ``None`` for the cross-model choice
+    ``b["cross"][rule]`` (the cross-model front and the rule applied across models).
+
+    Examples
+    --------
+    >>> from frontier._records import point_probabilities
+    >>> rec = {"candidates": {"m": {"k": [2, 4]}}}
+    >>> b = {"models": {"m": {"replicates": {"pareto": [1.0, 0.5], "pareto_se": [0.0, 0.25],
+    ...      "rules": {"cube": [0.0, 0.5]}, "rules_se": {"cube": [0.0, 0.25]}}}}}
+    >>> point_probabilities(rec, b, "m", "cube", {"k": 4})
+    (0.5, 0.25, 0.5, 0.25)
+    """
+    if model is None:
+        rep = b["cross"].get("replicates")
+        if rep is None:
+            return None
+
+        def find(rows):
+            hit = [r for r in rows if r[0] == point["model"] and r[1] == point["k"]]
+            return (hit[0][2], hit[0][3]) if hit else (0.0, 0.0)
+
+        return (*find(rep["pareto"]), *find(rep["rules"][rule]))
+    rep = b["models"][model].get("replicates")
+    if rep is None:
+        return None
+    j = list(rec["candidates"][model]["k"]).index(point["k"])
+    return (rep["pareto"][j], rep["pareto_se"][j], rep["rules"][rule][j],
+            rep["rules_se"][rule][j])
 
 
 def _limit_cells(b: Mapping[str, Any]) -> list[float]:
@@ -221,7 +272,8 @@ def study_csvs(rec: Mapping[str, Any]) -> dict[str, str]:
         ``cross``), model and found rule, with the k and the mean and 95% interval of each
         objective, then the rule's label. ``candidates.csv``: one row per budget, model and k,
         with the feasible, Pareto and cross-model Pareto flags and the mean, std and quantiles
-        of each objective. Encoded as the module docstring says.
+        of each objective. A study with replicates adds the probability columns the module
+        docstring lists. Encoded as the module docstring says.
 
     Examples
     --------
@@ -231,40 +283,55 @@ def study_csvs(rec: Mapping[str, Any]) -> dict[str, str]:
     """
     sel = io.StringIO()
     w = csv.writer(sel)
+    reps = bool(rec.get("replicates"))
     cols = [f"{o}_{f}" for o in _OBJ for f in _EST]
-    w.writerow(["C_max", "T_max", "acc_min", "scope", "model", "rule", "k", *cols, "rule_label"])
+    pcols = ["p_front", "p_front_se", "p_rule", "p_rule_se"] if reps else []
+    w.writerow(["C_max", "T_max", "acc_min", "scope", "model", "rule", "k", *cols, "rule_label",
+                *pcols])
 
-    def row(lim, scope, model, rule, p):
+    def row(lim, b, scope, model, rule, p):
+        probs = point_probabilities(rec, b, model if scope == "model" else None, rule, p)
         w.writerow([*lim, scope, model, rule, p["k"], *[p[o][f] for o in _OBJ for f in _EST],
-                    rule_info(rule).label])
+                    rule_info(rule).label, *(probs if reps else ())])
 
     for b in rec["budgets"]:
         lim = _limit_cells(b)
         for key, mrec in b["models"].items():
             for rule, p in mrec["points"].items():
                 if p is not None:
-                    row(lim, "model", key, rule, p)
+                    row(lim, b, "model", key, rule, p)
         for rule in RULE_NAMES:
             p = b["cross"].get(rule)
             if p is not None:
-                row(lim, "cross", p["model"], rule, p)
+                row(lim, b, "cross", p["model"], rule, p)
     cand = io.StringIO()
     w = csv.writer(cand)
     lv = rec["quantile_levels"]
     qcols = [f"{o}_p{100 * q:g}" for o in _OBJ for q in lv]
+    pcols = (["p_pareto", "p_pareto_se", "p_cross_pareto", "p_cross_pareto_se",
+              *(f"p_{r}{e}" for r in RULE_NAMES for e in ("", "_se"))] if reps else [])
     w.writerow(["C_max", "T_max", "acc_min", "model", "k", "feasible", "pareto", "cross_pareto",
                 "cost_mean", "cost_std", "time_mean", "time_std", "accuracy_mean",
-                "accuracy_std", *qcols])
+                "accuracy_std", *qcols, *pcols])
     for b in rec["budgets"]:
         lim = _limit_cells(b)
         cross = {(m, k) for m, k in b["cross"]["pareto"]}
+        cross_p = {(r[0], r[1]): r[2:] for r in b["cross"].get("replicates", {}).get("pareto",
+                                                                                     [])}
         for key, c in rec["candidates"].items():
             mrec = b["models"][key]
             for j, k in enumerate(c["k"]):
                 qs = [c[o]["quantiles"][j][q] for o in _OBJ for q in range(len(lv))]
+                probs = []
+                if reps:
+                    rp = mrec["replicates"]
+                    probs = [rp["pareto"][j], rp["pareto_se"][j],
+                             *cross_p.get((key, k), (0.0, 0.0)),
+                             *(v for r in RULE_NAMES
+                               for v in (rp["rules"][r][j], rp["rules_se"][r][j]))]
                 w.writerow([*lim, key, k, int(k in mrec["feasible_k"]),
                             int(k in mrec["pareto_k"]), int((key, k) in cross),
-                            *[c[o][f][j] for o in _OBJ for f in ("mean", "std")], *qs])
+                            *[c[o][f][j] for o in _OBJ for f in ("mean", "std")], *qs, *probs])
     return {"selections.csv": sel.getvalue(), "candidates.csv": cand.getvalue()}
 
 

@@ -22,6 +22,7 @@ The building blocks (:func:`document`, :func:`figure_html`, :func:`choice_record
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import json
@@ -459,15 +460,57 @@ def _lines(points: Mapping[str, Any], rules: Sequence[str], **kw: Any) -> str:
     return '<ul class="why">' + "".join(out) + "</ul>"
 
 
+def _pm(p: Any, se: Any, path: Sequence[Any] | None) -> str:
+    """``p ± se``, with both numbers tied to the record at ``path`` (``None``: not listed
+    there, i.e. 0 in every replicate)."""
+    if path is None:
+        return '0.00 <span class="ci">± 0.00</span>'
+    return (_num(p, ".2f", path[0]) + ' <span class="ci">± ' + _num(se, ".2f", path[1])
+            + "</span>")
+
+
+def _prob_cells(rec: Mapping[str, Any], j: int, model: str | None, rule: str,
+                p: Mapping[str, Any]) -> list[str]:
+    """The P(front) and P(rule) cells of the point ``rule`` chose (``[]`` without
+    replicates): per model (``model``, its front) or across models (``None``)."""
+    b = rec["budgets"][j]
+    if model is None:
+        rep = b["cross"].get("replicates")
+        if rep is None:
+            return []
+        base: list[Any] = ["budgets", j, "cross", "replicates"]
+
+        def cell(rows: Sequence[Sequence[Any]], path: list[Any]) -> str:
+            for n, r in enumerate(rows):
+                if r[0] == p["model"] and r[1] == p["k"]:
+                    return _pm(r[2], r[3], ([*path, n, 2], [*path, n, 3]))
+            return _pm(0.0, 0.0, None)
+
+        return [cell(rep["pareto"], [*base, "pareto"]),
+                cell(rep["rules"][rule], [*base, "rules", rule])]
+    rep = b["models"][model].get("replicates")
+    if rep is None:
+        return []
+    i = list(rec["candidates"][model]["k"]).index(p["k"])
+    base = ["budgets", j, "models", model, "replicates"]
+    return [_pm(rep["pareto"][i], rep["pareto_se"][i],
+                ([*base, "pareto", i], [*base, "pareto_se", i])),
+            _pm(rep["rules"][rule][i], rep["rules_se"][rule][i],
+                ([*base, "rules", rule, i], [*base, "rules_se", rule, i]))]
+
+
 def _point_rows(points: Mapping[str, Any], rules: Sequence[str], path: Sequence[Any],
-                names: Mapping[str, str] | None) -> tuple[list[list[str]], list[str]]:
+                names: Mapping[str, str] | None,
+                probs: Callable[[str, Mapping[str, Any]], list[str]] | None
+                ) -> tuple[list[list[str]], list[str]]:
     cross = names is not None
     rows, classes = [], []
     for r in rules:
         p = points.get(r)
         label = _e(rule_info(r).label)
         if p is None:
-            rows.append([label, *([""] if cross else []), "–", "–", "–", "–"])
+            rows.append([label, *([""] if cross else []), "–", "–", "–", "–",
+                         *(["–", "–"] if probs else [])])
             classes.append("none")
             continue
         pp = [*path, r]
@@ -475,25 +518,32 @@ def _point_rows(points: Mapping[str, Any], rules: Sequence[str], path: Sequence[
                   "</span>"] if names is not None else [])
         row = [label, *model, _num(p["k"], "d", [*pp, "k"])]
         row += [_estimate(p[o], _FMT[o], [*pp, o]) for o in _OBJ]
+        row += probs(r, p) if probs else []
         rows.append(row)
         classes.append("")
     return rows, classes
 
 
 def _points_table(points: Mapping[str, Any], rules: Sequence[str], path: Sequence[Any],
-                  names: Mapping[str, str] | None = None, highlight: str | None = None) -> str:
+                  names: Mapping[str, str] | None = None, highlight: str | None = None,
+                  probs: Callable[[str, Mapping[str, Any]], list[str]] | None = None) -> str:
+    """The table of every rule's choice; ``probs(rule, point)`` adds the P(front) and
+    P(rule) cells of a study with replicates."""
     cross = names is not None
-    rows, classes = _point_rows(points, rules, path, names)
+    rows, classes = _point_rows(points, rules, path, names, probs)
     classes = [f"{c} sel".strip() if r == highlight else c
                for r, c in zip(rules, classes, strict=True)]
     head = ["rule", *(["model"] if cross else []), "k",
-            *(f"{_HEAD[o]}, mean [95%]" for o in _OBJ)]
-    return _table(head, rows, [False, *([False] if cross else []), True, True, True, True],
-                  classes)
+            *(f"{_HEAD[o]}, mean [95%]" for o in _OBJ),
+            *(["P(front)", "P(rule)"] if probs else [])]
+    return _table(head, rows, [False, *([False] if cross else []), True, True, True, True,
+                               *([True, True] if probs else [])], classes)
 
 
 def _candidates_table(key: str, c: Mapping[str, Any], m: Mapping[str, Any], j: int) -> str:
     feas, par = set(m["feasible_k"]), set(m["pareto_k"])
+    rep = m.get("replicates")
+    base = ["budgets", j, "models", key, "replicates"]
     rows = []
     for n, k in enumerate(c["k"]):
         state = ("Pareto" if k in par else "feasible") if k in feas else "infeasible"
@@ -501,10 +551,15 @@ def _candidates_table(key: str, c: Mapping[str, Any], m: Mapping[str, Any], j: i
         for o in _OBJ:
             row.append(_num(c[o]["mean"][n], _FMT[o], ["candidates", key, o, "mean", n]))
             row.append(_num(c[o]["std"][n], _FMT[o], ["candidates", key, o, "std", n]))
+        if rep is not None:
+            row.append(_pm(rep["pareto"][n], rep["pareto_se"][n],
+                           ([*base, "pareto", n], [*base, "pareto_se", n])))
         rows.append(row)
-    head = ["k", "status", *(f"{_HEAD[o]} {s}" for o in _OBJ for s in ("mean", "std"))]
+    head = ["k", "status", *(f"{_HEAD[o]} {s}" for o in _OBJ for s in ("mean", "std")),
+            *(["P(front)"] if rep is not None else [])]
+    num = [True, False] + [True] * (6 + (rep is not None))
     return (f"<details><summary>all {len(c['k'])} candidates of {_e(key)} under this budget"
-            "</summary>" + _table(head, rows, [True, False] + [True] * 6) + "</details>")
+            "</summary>" + _table(head, rows, num) + "</details>")
 
 
 def _header(rec: Mapping[str, Any]) -> str:
@@ -515,6 +570,9 @@ def _header(rec: Mapping[str, Any]) -> str:
     n = len(keys)
     parts = [f"{n} model{'s' * (n != 1)}", _grid(ks),
              "trials not recorded" if trials is None else f"{trials} trials"]
+    if rec.get("replicates"):
+        parts.append(f"{rec['replicates']} replicates (P(front), P(rule): the fraction of"
+                     " replicates in which a point is on its front, or the rule selects it)")
     if sc:
         parts += [_parallel(sc["parallel_by_model"]), f"seed {sc['seed']}",
                   f"scheme {sc['scheme']}", f"time model {sc['time_model']}",
@@ -575,7 +633,10 @@ def _budget_section(rec: Mapping[str, Any], j: int, rules: Sequence[str],
         out.append(f"<p>{n_models} of {len(b['models'])} models have a feasible k;"
                    f" {n_feasible} feasible (model, k) pairs, {len(pareto)} on the"
                    " cross-model Pareto front.</p>")
-        out.append(_points_table(b["cross"], rules, ["budgets", j, "cross"], names=names))
+        probs = (functools.partial(_prob_cells, rec, j, None) if rec.get("replicates")
+                 else None)
+        out.append(_points_table(b["cross"], rules, ["budgets", j, "cross"], names=names,
+                                 probs=probs))
         out.append(_lines(b["cross"], rules, nf=n_feasible, npar=len(pareto), first=None,
                           last=None, b=b, space=space, names=names, slo=slo))
     else:
@@ -609,8 +670,10 @@ def model_card(rec: Mapping[str, Any], j: int, key: str, *,
         fk = m["feasible_k"]
         card.append(f"<p>{nf} of {len(c['k'])} k feasible ({fk[0]}..{fk[-1]}), {npar} on"
                     " the Pareto front.</p>")
+        probs = (functools.partial(_prob_cells, rec, j, key) if rec.get("replicates")
+                 else None)
         card.append(_points_table(m["points"], rules, ["budgets", j, "models", key, "points"],
-                                  highlight=highlight))
+                                  highlight=highlight, probs=probs))
         card.append(_lines(m["points"], rules, nf=nf, npar=npar,
                            first=m["pareto_k"][0] if npar else None,
                            last=m["pareto_k"][-1] if npar else None, b=b,

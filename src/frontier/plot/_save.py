@@ -14,6 +14,7 @@ from ._style import pyplot
 from .curves import accuracy_vs_k, cost_vs_k
 from .fronts import cross_model_front, front_projections
 from .region import feasible_region_3d
+from .replicates import front_probability
 from .sensitivity import tornado
 from .sweeps import compare_fronts, serving_frontier, throughput_latency
 
@@ -108,7 +109,8 @@ def save_all(study: Study, outdir: str | os.PathLike, *,
     figures
         ``"all"`` (default): every figure below; ``"summary"``: ``front_projections`` of every
         model and ``cross_model_front`` only (the figures that show the fronts and the
-        selected points; the default of ``frontier run``).
+        selected points; the default of ``frontier run``); both add ``front_probability``
+        for a study with replicates.
 
     Returns
     -------
@@ -116,7 +118,8 @@ def save_all(study: Study, outdir: str | os.PathLike, *,
         The paths written: ``<figure>-<model key>.<fmt>`` for ``feasible_region_3d``,
         ``accuracy_vs_k``, ``cost_vs_k`` and ``front_projections`` of every model (keys made
         file-system safe: characters other than letters, digits, ``.``, ``_`` and ``-``
-        become ``_``; clashes get a suffix), then ``cross_model_front.<fmt>``.
+        become ``_``; clashes get a suffix), then ``cross_model_front.<fmt>`` and, for a
+        study with replicates (in both sets), ``front_probability.<fmt>``.
 
     Raises
     ------
@@ -148,6 +151,9 @@ def save_all(study: Study, outdir: str | os.PathLike, *,
                                                names=names)))
     jobs.append(("cross_model_front",
                  lambda: cross_model_front(study, budget_index=bi, rules=rules, names=names)))
+    if study.replicates is not None:
+        jobs.append(("front_probability",
+                     lambda: front_probability(study, budget_index=bi, names=names)))
     return _save(jobs, os.fspath(outdir), formats, dpi)
 
 
