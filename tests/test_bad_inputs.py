@@ -190,22 +190,26 @@ def test_time_rule_never_makes_k_calls_faster_than_one():
 
 @pytest.mark.slow
 def test_sensitivity_with_nothing_feasible_reports_no_point():
-    s = frontier.sensitivity(M, budget=(0.001, 60.0, 0.88), k_max=16, key=0, num_trials=512,
-                             num_batches=2)
-    assert not bool(s.found) and int(s.hard_k) == 0
-    assert np.isnan(np.asarray(s.value)).all() and np.isnan(np.asarray(s.grad)).all()
-    assert "no feasible k; closest is k=4: mean cost" in s.notes[0]
-    with pytest.raises(ValueError, match="no selected point"):
-        s.ranked("cost")
+    # every call has two models and k_max = 16: one compilation for the three budgets
+    none = frontier.sensitivity({"a": M, "b": M}, budget=(0.001, 60.0, 0.88), k_max=16, key=0,
+                                num_trials=512, num_batches=2)
+    assert np.asarray(none.found).tolist() == [False, False]
+    assert np.asarray(none.hard_k).tolist() == [0, 0]
+    assert np.isnan(np.asarray(none.value)).all() and np.isnan(np.asarray(none.grad)).all()
+    assert all("no feasible k; closest is k=4: mean cost" in n for n in none.notes)
+    for model in (0, 1):
+        with pytest.raises(ValueError, match="no selected point"):
+            none.ranked("cost", model=model)
     both = frontier.sensitivity({"a": M, "b": CAT["gpt5"]}, budget=(0.05, 60.0, 0.88),
                                 k_max=16, key=0, num_trials=512, num_batches=2)
     assert np.asarray(both.found).tolist() == [False, False]  # a: k = 4, 8 only; b: none
     assert "fewer than 3 Pareto points" in both.notes[0]
     assert "no feasible k" in both.notes[1]
-    ok = frontier.sensitivity({"a": M, "b": M}, budget=B, k_max=32, key=0, num_trials=512,
+    ok = frontier.sensitivity({"a": M, "b": M}, budget=B, k_max=16, key=0, num_trials=512,
                               num_batches=2)
     assert np.asarray(ok.found).tolist() == [True, True] and ok.notes == ("", "")
     assert np.isfinite(np.asarray(ok.grad)).all()
+    assert ok.ranked("cost", model=1)
 
 
 def test_explain_of_an_unknown_model_names_it():

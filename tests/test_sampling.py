@@ -87,7 +87,7 @@ def _independent_one_k_at_a_time(p, k, key, n, par, time_model):
 @pytest.mark.parametrize("P", [1, 3])
 def test_independent_scheme_loop_gives_the_bits_of_drawing_each_k_alone(P, time_model):
     m = CAT["gpt5-mini"]
-    ks = (1, 2, 3, 5, 8, 9, 12, 16, 17, 31)  # several k per power of two, and lone ones
+    ks = (1, 2, 3, 5, 8, 9, 12, 17)  # several k per power of two, and lone ones
     n = 64
     key = jax.random.key(5)
     s = frontier.sample(m, ks, key=key, num_trials=n, parallel=P, scheme="independent",
