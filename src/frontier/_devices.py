@@ -35,8 +35,8 @@ from jax import lax
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-__all__ = ["gather", "neumaier", "resolve_devices", "sharded_blocks", "sharded_stream",
-           "trial_mesh"]
+__all__ = ["gather", "neumaier", "resolve_devices", "sharded_blocks", "sharded_leading",
+           "sharded_stream", "traced", "trial_mesh"]
 
 AXIS = "trials"
 
@@ -69,6 +69,11 @@ def resolve_devices(devices: Any = None) -> tuple[jax.Device, ...]:
     if len(set(devs)) != len(devs):
         raise ValueError(f"`devices` lists a device twice: {devs}")
     return devs
+
+
+def traced(tree: Any) -> bool:
+    """Whether a leaf of ``tree`` is a tracer (inside ``jit``, ``grad``, ``vmap``)."""
+    return any(isinstance(a, jax.core.Tracer) for a in jax.tree.leaves(tree))
 
 
 @functools.lru_cache(maxsize=16)
@@ -142,27 +147,43 @@ def _merge_extremes(mn, mx, hist):
     return jnp.min(mn, axis=0), jnp.max(mx, axis=0), jnp.sum(hist, axis=0, dtype=hist.dtype)
 
 
+#: Largest size in bytes of the per-block sums a multi-device stream buffers on its devices
+#: before they are gathered and folded (a bound on memory whatever ``num_trials``).
+SEGMENT_BYTES = 1 << 26
+
+
 @functools.lru_cache(maxsize=32)
 def _stream_fn(atom_step: Callable, mesh: Mesh, per: int, atom: int, static: tuple):
     kwargs = dict(static)
 
-    def local(part, key, start, dyn, shift, lo, width):
+    def local(part, bufs, key, start, span, pos, dyn, shift, lo, width):
+        # device i owns the blocks [start + i * span, start + (i + 1) * span) of the segment
+        # and walks them ``per`` at a time, from block ``pos`` of its range
         i = lax.axis_index(AXIS).astype(jnp.uint32)
-        first = start + i * jnp.uint32(per * atom)
+        first = start + (i * span + pos) * jnp.uint32(atom)
 
         def body(carry, j):
             ids = first + j * atom + jnp.arange(atom, dtype=jnp.uint32)
             sd, sd2, *carry = atom_step(*carry, ids, key, dyn, shift, lo, width, **kwargs)
             return tuple(carry), (sd, sd2)
 
-        carry, (sd, sd2) = lax.scan(body, tuple(a[0] for a in part),
-                                    jnp.arange(per, dtype=jnp.uint32))
-        return tuple(a[None] for a in carry), sd, sd2
+        carry, sums = lax.scan(body, tuple(a[0] for a in part),
+                               jnp.arange(per, dtype=jnp.uint32))
+        bufs = tuple(lax.dynamic_update_slice_in_dim(b, s, pos.astype(jnp.int32), axis=0)
+                     for b, s in zip(bufs, sums, strict=True))
+        return tuple(a[None] for a in carry), bufs
 
     rep = P()
-    fn = jax.shard_map(local, mesh=mesh, in_specs=(P(AXIS), rep, rep, rep, rep, rep, rep),
-                       out_specs=(P(AXIS), P(AXIS), P(AXIS)), check_vma=False)
-    return jax.jit(fn, donate_argnums=(0,))
+    fn = jax.shard_map(local, mesh=mesh,
+                       in_specs=(P(AXIS), P(AXIS), rep, rep, rep, rep, rep, rep, rep, rep),
+                       out_specs=(P(AXIS), P(AXIS)), check_vma=False)
+    return jax.jit(fn, donate_argnums=(0, 1))
+
+
+@functools.lru_cache(maxsize=32)
+def _zeros_fn(mesh: Mesh, shape: tuple, dtype: Any):
+    return jax.jit(functools.partial(jnp.zeros, shape, dtype),
+                   out_shardings=NamedSharding(mesh, P(AXIS)))
 
 
 def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shift: jax.Array,
@@ -173,12 +194,17 @@ def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shif
 
     ``atom_step(mn, mx, hist, ids, key, dyn, shift, lo, width, **static)`` handles one block
     of trial ids: it returns the block's sums of ``x - shift`` and ``(x - shift)**2`` and the
-    updated extremes and histogram. Each call here hands every device ``atoms`` consecutive
-    blocks (fewer in the last call, so that at most ``D - 1`` padded blocks are simulated);
-    the devices keep their own extremes and counts (merged exactly at the end) and return
-    their blocks' sums, which are folded on the first device in trial order, exactly as the
-    single-device stream folds them: the result does not depend on the number of devices
-    or on ``atoms``.
+    updated extremes and histogram. The blocks are walked in segments of at most
+    :data:`SEGMENT_BYTES` of per-block sums; within a segment every device owns one
+    contiguous range of blocks, which it walks ``atoms`` blocks per call, writing the
+    blocks' sums into a buffer on the device (no transfer between calls, none between
+    processes). At the end of a segment the buffers are gathered once (one collective after
+    ``jax.distributed.initialize``); laid end to end they are the segment's blocks in trial
+    order, which are folded on the first device of this process exactly as the
+    single-device stream folds them. The devices keep their own extremes and counts, merged
+    exactly at the end. So the result depends neither on the number of devices or
+    processes nor on ``atoms``, and a summarize makes ``O(1)`` collectives (one per segment,
+    plus the final merge), not one per call.
     """
     mesh = trial_mesh(devices)
     d = len(devices)
@@ -188,17 +214,27 @@ def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shif
     home = _home(devices)
     sums = gather(acc, home)
     frozen = tuple(sorted(static.items()))
+    row = tuple(acc.s1.shape)
+    # whole segments are a multiple of d blocks: padding only past the last trial, where
+    # atom_step counts nothing
+    seg_max = d * max(1, SEGMENT_BYTES // (2 * d * max(1, acc.s1.size) * acc.s1.dtype.itemsize))
     done = 0
     while done < total_atoms:
-        per = min(atoms, -(-(total_atoms - done) // d))
-        fn = _stream_fn(atom_step, mesh, per, atom, frozen)
-        part, sd, sd2 = fn(part, key, jnp.uint32(done * atom), dyn, shift, lo, width)
-        count = min(per * d, total_atoms - done)  # drop the padded blocks at the end
-        sd, sd2 = gather((sd, sd2), home)
-        sums = _fold(sums, sd[:count], sd2[:count])
-        done += count
-        if on_chunk is not None:
-            on_chunk(done)
+        seg = min(seg_max, total_atoms - done)  # blocks in this segment
+        span = -(-seg // d)  # blocks per device (the last devices may get padding)
+        bufs = tuple(_zeros_fn(mesh, (d * span, *row), acc.s1.dtype)() for _ in range(2))
+        pos = 0
+        while pos < span:
+            per = min(atoms, span - pos)
+            fn = _stream_fn(atom_step, mesh, per, atom, frozen)
+            part, bufs = fn(part, bufs, key, jnp.uint32(done * atom), jnp.uint32(span),
+                            jnp.uint32(pos), dyn, shift, lo, width)
+            pos += per
+            if on_chunk is not None:
+                on_chunk(done + min(seg, pos * d))
+        sd, sd2 = gather(bufs, home)  # (d * span, ...): the segment's blocks in trial order
+        sums = _fold(sums, sd[:seg], sd2[:seg])
+        done += seg
     mn, mx, hist = gather(_merge_extremes(*part), home)
     return sums._replace(mn=mn, mx=mx, hist=hist)
 
@@ -239,3 +275,41 @@ def sharded_blocks(block: Callable, key: jax.Array, dyn: Any, *, num_trials: int
 def _flatten(out, *, num_trials):
     out = jnp.moveaxis(out, 0, -2)  # (..., nb, batch)
     return out.reshape(*out.shape[:-2], -1)[..., :num_trials]
+
+
+@functools.lru_cache(maxsize=32)
+def _leading_fn(fn: Callable, mesh: Mesh, nargs: int, static: tuple):
+    kwargs = dict(static)
+
+    def local(x, *args):
+        return fn(x, *args, **kwargs)
+
+    spec = jax.shard_map(local, mesh=mesh, in_specs=(P(AXIS), *([P()] * nargs)),
+                         out_specs=P(AXIS), check_vma=False)
+    return jax.jit(spec)
+
+
+def sharded_leading(fn: Callable, x: jax.Array, *args: Any, devices: tuple[jax.Device, ...],
+                    **static: Any) -> Any:
+    """``fn(x, *args, **static)`` with the leading axis of ``x`` split over ``devices``.
+
+    ``fn`` maps a stack of items ``(b, ...)`` to outputs whose leading axis is the same
+    ``b``, each item on its own (a vmap or a ``lax.map``): every device runs it on its
+    contiguous share of ``x`` (``NamedSharding`` over the leading axis, inside
+    ``jax.shard_map``), so the outputs are those of one device, item for item. The leading
+    axis is padded to a multiple of the number of devices with copies of the last item
+    (computed, then dropped). ``args`` are replicated; ``fn`` and the ``static`` keyword
+    values must be hashable (one compilation per distinct value). In one process the
+    outputs stay sharded over ``devices``; over several processes they are gathered onto
+    this process's first device, so every process gets the whole result.
+    """
+    mesh = trial_mesh(devices)
+    d, b = len(devices), x.shape[0]
+    pad = -b % d
+    if pad:
+        x = jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad, *x.shape[1:]))])
+    x, args = _put(x, NamedSharding(mesh, P(AXIS))), _put(args, NamedSharding(mesh, P()))
+    out = _leading_fn(fn, mesh, len(args), tuple(sorted(static.items())))(x, *args)
+    if not all(a.is_fully_addressable for a in jax.tree.leaves(out)):
+        out = gather(out, _home(devices))
+    return jax.tree.map(lambda a: a[:b], out) if pad else out
