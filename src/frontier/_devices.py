@@ -1,25 +1,32 @@
-"""Spreading Monte Carlo trials over the local devices with ``jax.sharding``.
+"""Spreading work over devices (and processes) with ``jax.sharding``.
 
-:func:`frontier.summarize` (and :func:`frontier.optimize`, which calls it) take
-``devices=``: ``None`` (default) for every local device (``jax.local_devices()``), an int
-``n`` for the first ``n`` of them, or a sequence of :class:`jax.Device`. After
+``devices=`` is taken by :func:`frontier.summarize` and :func:`frontier.optimize` (which
+calls it), :func:`frontier.sample`, :func:`frontier.sensitivity` and the batched Pareto
+wrappers :func:`frontier.is_nondominated_batch` and :func:`frontier.pareto_rank_batch`:
+``None`` (default) for every local device (``jax.local_devices()``), an int ``n`` for the
+first ``n`` of them, or a sequence of :class:`jax.Device`. After
 ``jax.distributed.initialize`` the default is every device of every process
-(``jax.devices()``): each process simulates the blocks of its own devices, the per-block
-sums and the extremes and counts are all-gathered (``process_allgather``), and every process
-folds them to the same result as one process. On CPU hosts the collectives need gloo,
-``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
-``jax.distributed.initialize``. The trials are
-split into contiguous blocks, one per device, inside ``jax.shard_map`` over a one-axis
-:class:`jax.sharding.Mesh` (axis ``"trials"``): every device simulates its own trials
-(a trial's draws depend only on the key and its index, never on the device) and folds them
-into its own streaming accumulator; the accumulators are then merged on device.
+(``jax.devices()``): each process computes the share of its own devices and every process
+gets the whole result. On CPU hosts the collectives use gloo, which recent JAX selects by
+default (for an older JAX whose ``jax_cpu_collectives_implementation`` is ``"none"``, set it
+to ``"gloo"`` before ``jax.distributed.initialize``; :func:`initialize_distributed`, which
+the command line uses, does that).
 
-Merging: histogram counts are integers and minima/maxima are exact; the per-block sums
-behind means and variances are folded in trial order on the first device with the same
-compensated (Neumaier) summation as the single-device stream, and the exact path gathers
-the outcomes onto the first device before reducing them. So for a fixed key the statistics
-do not depend on the number of devices or the chunk size (the tests check this bit for bit
-on the CPU; across different backends they agree to float rounding).
+Everything runs inside ``jax.shard_map`` over a one-axis :class:`jax.sharding.Mesh` (axis
+``"trials"``) and splits one leading axis into contiguous shares, one per device: blocks of
+trials (:func:`sharded_stream`, :func:`sharded_blocks`; a trial's draws depend only on the
+key and its index, never on the device), key batches or Pareto sets
+(:func:`sharded_leading`).
+
+Merging, so that results do not depend on the devices: histogram counts are integers and
+minima/maxima are exact; the per-block sums behind means and variances are gathered and
+folded in trial order on one device with the same compensated (Neumaier) summation as the
+single-device stream, and exact paths gather the outcomes onto one device before reducing
+them. The stream gathers its per-block sums once per segment of :data:`SEGMENT_BYTES`
+(one segment for most runs), so a summarize makes ``O(1)`` collectives, not one per call.
+For a fixed key the statistics are the same bit for bit whatever the number of devices,
+processes or the chunk size (the tests check this on the CPU; across different backends
+they agree to float rounding).
 """
 
 from __future__ import annotations
@@ -35,8 +42,8 @@ from jax import lax
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-__all__ = ["gather", "neumaier", "resolve_devices", "sharded_blocks", "sharded_leading",
-           "sharded_stream", "traced", "trial_mesh"]
+__all__ = ["gather", "initialize_distributed", "neumaier", "resolve_devices", "sharded_blocks",
+           "sharded_leading", "sharded_stream", "traced", "trial_mesh"]
 
 AXIS = "trials"
 
@@ -313,3 +320,19 @@ def sharded_leading(fn: Callable, x: jax.Array, *args: Any, devices: tuple[jax.D
     if not all(a.is_fully_addressable for a in jax.tree.leaves(out)):
         out = gather(out, _home(devices))
     return jax.tree.map(lambda a: a[:b], out) if pad else out
+
+
+def initialize_distributed(coordinator: str, num_processes: int, process_id: int) -> None:
+    """``jax.distributed.initialize`` for ``num_processes`` processes, this one
+    ``process_id``, with the coordinator at ``coordinator`` (``HOST:PORT``, served by
+    process 0). Must run before any JAX computation of the process.
+
+    On CPU hosts the cross-process collectives need an implementation: recent JAX selects
+    gloo by default; where the installed JAX has none (``None`` or ``"none"``, as older
+    versions did), gloo is selected here first.
+    """
+    current = getattr(jax.config, "jax_cpu_collectives_implementation", "gloo")
+    if str(current or "none").lower() == "none":
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
+                               process_id=process_id)
