@@ -2,10 +2,10 @@
 
 Each configuration runs in its own subprocess (JAX fixes its device count at start-up):
 ``XLA_FLAGS=--xla_force_host_platform_device_count=D`` for D devices on the CPU, and
-``jax.distributed.initialize`` on 127.0.0.1 with gloo for 2 processes. Where ``taskset`` is
-available, the one-process, one-device run is pinned to core 0 and the two processes to
-cores 0 and 1 (the issue's comparison: two processes on one core each against one process
-doing all of it on one core). Every run does a warm-up call (compilation) and then times
+``jax.distributed.initialize`` on 127.0.0.1 (gloo CPU collectives) for 2 processes. Where
+``taskset`` is available, the one-process, one-device run is pinned to core 0 and the two
+processes to cores 0 and 1 (the issue's comparison: two processes on one core each against
+one process doing all of it on one core). Every run does a warm-up call (compilation) and then times
 one ``summarize`` (sketch quantiles) of one model over 32 values of k with
 ``jax.block_until_ready``. Prints a table and writes
 ``benchmarks/results/<backend>-scale.json`` (``FRONTIER_BENCH_RESULTS`` to change the folder).
@@ -34,11 +34,9 @@ _CHILD = textwrap.dedent(
     import jax
     nproc, pid, port, trials = (int(a) for a in sys.argv[1:5])
     ks = json.loads(sys.argv[5])
-    if nproc > 1:
-        jax.config.update("jax_cpu_collectives_implementation", "gloo")
-        jax.distributed.initialize(coordinator_address=f"127.0.0.1:{port}",
-                                   num_processes=nproc, process_id=pid)
     import frontier
+    if nproc > 1:  # (gloo CPU collectives: JAX's default, else set by this helper)
+        frontier._devices.initialize_distributed(f"127.0.0.1:{port}", nproc, pid)
     m = frontier.catalog()["gpt5-mini"]
 
     def run():

@@ -1,25 +1,32 @@
-"""Spreading Monte Carlo trials over the local devices with ``jax.sharding``.
+"""Spreading work over devices (and processes) with ``jax.sharding``.
 
-:func:`frontier.summarize` (and :func:`frontier.optimize`, which calls it) take
-``devices=``: ``None`` (default) for every local device (``jax.local_devices()``), an int
-``n`` for the first ``n`` of them, or a sequence of :class:`jax.Device`. After
+``devices=`` is taken by :func:`frontier.summarize` and :func:`frontier.optimize` (which
+calls it), :func:`frontier.sample`, :func:`frontier.sensitivity` and the batched Pareto
+wrappers :func:`frontier.is_nondominated_batch` and :func:`frontier.pareto_rank_batch`:
+``None`` (default) for every local device (``jax.local_devices()``), an int ``n`` for the
+first ``n`` of them, or a sequence of :class:`jax.Device`. After
 ``jax.distributed.initialize`` the default is every device of every process
-(``jax.devices()``): each process simulates the blocks of its own devices, the per-block
-sums and the extremes and counts are all-gathered (``process_allgather``), and every process
-folds them to the same result as one process. On CPU hosts the collectives need gloo,
-``jax.config.update("jax_cpu_collectives_implementation", "gloo")`` before
-``jax.distributed.initialize``. The trials are
-split into contiguous blocks, one per device, inside ``jax.shard_map`` over a one-axis
-:class:`jax.sharding.Mesh` (axis ``"trials"``): every device simulates its own trials
-(a trial's draws depend only on the key and its index, never on the device) and folds them
-into its own streaming accumulator; the accumulators are then merged on device.
+(``jax.devices()``): each process computes the share of its own devices and every process
+gets the whole result. On CPU hosts the collectives use gloo, which recent JAX selects by
+default (for an older JAX whose ``jax_cpu_collectives_implementation`` is ``"none"``, set it
+to ``"gloo"`` before ``jax.distributed.initialize``; :func:`initialize_distributed`, which
+the command line uses, does that).
 
-Merging: histogram counts are integers and minima/maxima are exact; the per-block sums
-behind means and variances are folded in trial order on the first device with the same
-compensated (Neumaier) summation as the single-device stream, and the exact path gathers
-the outcomes onto the first device before reducing them. So for a fixed key the statistics
-do not depend on the number of devices or the chunk size (the tests check this bit for bit
-on the CPU; across different backends they agree to float rounding).
+Everything runs inside ``jax.shard_map`` over a one-axis :class:`jax.sharding.Mesh` (axis
+``"trials"``) and splits one leading axis into contiguous shares, one per device: blocks of
+trials (:func:`sharded_stream`, :func:`sharded_blocks`; a trial's draws depend only on the
+key and its index, never on the device), key batches or Pareto sets
+(:func:`sharded_leading`).
+
+Merging, so that results do not depend on the devices: histogram counts are integers and
+minima/maxima are exact; the per-block sums behind means and variances are gathered and
+folded in trial order on one device with the same compensated (Neumaier) summation as the
+single-device stream, and exact paths gather the outcomes onto one device before reducing
+them. The stream gathers its per-block sums once per segment of :data:`SEGMENT_BYTES`
+(one segment for most runs), so a summarize makes ``O(1)`` collectives, not one per call.
+For a fixed key the statistics are the same bit for bit whatever the number of devices,
+processes or the chunk size (the tests check this on the CPU; across different backends
+they agree to float rounding).
 """
 
 from __future__ import annotations
@@ -35,8 +42,8 @@ from jax import lax
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-__all__ = ["gather", "neumaier", "resolve_devices", "sharded_blocks", "sharded_stream",
-           "trial_mesh"]
+__all__ = ["gather", "initialize_distributed", "neumaier", "resolve_devices", "sharded_blocks",
+           "sharded_leading", "sharded_stream", "traced", "trial_mesh"]
 
 AXIS = "trials"
 
@@ -69,6 +76,11 @@ def resolve_devices(devices: Any = None) -> tuple[jax.Device, ...]:
     if len(set(devs)) != len(devs):
         raise ValueError(f"`devices` lists a device twice: {devs}")
     return devs
+
+
+def traced(tree: Any) -> bool:
+    """Whether a leaf of ``tree`` is a tracer (inside ``jit``, ``grad``, ``vmap``)."""
+    return any(isinstance(a, jax.core.Tracer) for a in jax.tree.leaves(tree))
 
 
 @functools.lru_cache(maxsize=16)
@@ -142,27 +154,43 @@ def _merge_extremes(mn, mx, hist):
     return jnp.min(mn, axis=0), jnp.max(mx, axis=0), jnp.sum(hist, axis=0, dtype=hist.dtype)
 
 
+#: Largest size in bytes of the per-block sums a multi-device stream buffers on its devices
+#: before they are gathered and folded (a bound on memory whatever ``num_trials``).
+SEGMENT_BYTES = 1 << 26
+
+
 @functools.lru_cache(maxsize=32)
 def _stream_fn(atom_step: Callable, mesh: Mesh, per: int, atom: int, static: tuple):
     kwargs = dict(static)
 
-    def local(part, key, start, dyn, shift, lo, width):
+    def local(part, bufs, key, start, span, pos, dyn, shift, lo, width):
+        # device i owns the blocks [start + i * span, start + (i + 1) * span) of the segment
+        # and walks them ``per`` at a time, from block ``pos`` of its range
         i = lax.axis_index(AXIS).astype(jnp.uint32)
-        first = start + i * jnp.uint32(per * atom)
+        first = start + (i * span + pos) * jnp.uint32(atom)
 
         def body(carry, j):
             ids = first + j * atom + jnp.arange(atom, dtype=jnp.uint32)
             sd, sd2, *carry = atom_step(*carry, ids, key, dyn, shift, lo, width, **kwargs)
             return tuple(carry), (sd, sd2)
 
-        carry, (sd, sd2) = lax.scan(body, tuple(a[0] for a in part),
-                                    jnp.arange(per, dtype=jnp.uint32))
-        return tuple(a[None] for a in carry), sd, sd2
+        carry, sums = lax.scan(body, tuple(a[0] for a in part),
+                               jnp.arange(per, dtype=jnp.uint32))
+        bufs = tuple(lax.dynamic_update_slice_in_dim(b, s, pos.astype(jnp.int32), axis=0)
+                     for b, s in zip(bufs, sums, strict=True))
+        return tuple(a[None] for a in carry), bufs
 
     rep = P()
-    fn = jax.shard_map(local, mesh=mesh, in_specs=(P(AXIS), rep, rep, rep, rep, rep, rep),
-                       out_specs=(P(AXIS), P(AXIS), P(AXIS)), check_vma=False)
-    return jax.jit(fn, donate_argnums=(0,))
+    fn = jax.shard_map(local, mesh=mesh,
+                       in_specs=(P(AXIS), P(AXIS), rep, rep, rep, rep, rep, rep, rep, rep),
+                       out_specs=(P(AXIS), P(AXIS)), check_vma=False)
+    return jax.jit(fn, donate_argnums=(0, 1))
+
+
+@functools.lru_cache(maxsize=32)
+def _zeros_fn(mesh: Mesh, shape: tuple, dtype: Any):
+    return jax.jit(functools.partial(jnp.zeros, shape, dtype),
+                   out_shardings=NamedSharding(mesh, P(AXIS)))
 
 
 def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shift: jax.Array,
@@ -173,12 +201,17 @@ def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shif
 
     ``atom_step(mn, mx, hist, ids, key, dyn, shift, lo, width, **static)`` handles one block
     of trial ids: it returns the block's sums of ``x - shift`` and ``(x - shift)**2`` and the
-    updated extremes and histogram. Each call here hands every device ``atoms`` consecutive
-    blocks (fewer in the last call, so that at most ``D - 1`` padded blocks are simulated);
-    the devices keep their own extremes and counts (merged exactly at the end) and return
-    their blocks' sums, which are folded on the first device in trial order, exactly as the
-    single-device stream folds them: the result does not depend on the number of devices
-    or on ``atoms``.
+    updated extremes and histogram. The blocks are walked in segments of at most
+    :data:`SEGMENT_BYTES` of per-block sums; within a segment every device owns one
+    contiguous range of blocks, which it walks ``atoms`` blocks per call, writing the
+    blocks' sums into a buffer on the device (no transfer between calls, none between
+    processes). At the end of a segment the buffers are gathered once (one collective after
+    ``jax.distributed.initialize``); laid end to end they are the segment's blocks in trial
+    order, which are folded on the first device of this process exactly as the
+    single-device stream folds them. The devices keep their own extremes and counts, merged
+    exactly at the end. So the result depends neither on the number of devices or
+    processes nor on ``atoms``, and a summarize makes ``O(1)`` collectives (one per segment,
+    plus the final merge), not one per call.
     """
     mesh = trial_mesh(devices)
     d = len(devices)
@@ -188,17 +221,27 @@ def sharded_stream(atom_step: Callable, acc: Any, key: jax.Array, dyn: Any, shif
     home = _home(devices)
     sums = gather(acc, home)
     frozen = tuple(sorted(static.items()))
+    row = tuple(acc.s1.shape)
+    # whole segments are a multiple of d blocks: padding only past the last trial, where
+    # atom_step counts nothing
+    seg_max = d * max(1, SEGMENT_BYTES // (2 * d * max(1, acc.s1.size) * acc.s1.dtype.itemsize))
     done = 0
     while done < total_atoms:
-        per = min(atoms, -(-(total_atoms - done) // d))
-        fn = _stream_fn(atom_step, mesh, per, atom, frozen)
-        part, sd, sd2 = fn(part, key, jnp.uint32(done * atom), dyn, shift, lo, width)
-        count = min(per * d, total_atoms - done)  # drop the padded blocks at the end
-        sd, sd2 = gather((sd, sd2), home)
-        sums = _fold(sums, sd[:count], sd2[:count])
-        done += count
-        if on_chunk is not None:
-            on_chunk(done)
+        seg = min(seg_max, total_atoms - done)  # blocks in this segment
+        span = -(-seg // d)  # blocks per device (the last devices may get padding)
+        bufs = tuple(_zeros_fn(mesh, (d * span, *row), acc.s1.dtype)() for _ in range(2))
+        pos = 0
+        while pos < span:
+            per = min(atoms, span - pos)
+            fn = _stream_fn(atom_step, mesh, per, atom, frozen)
+            part, bufs = fn(part, bufs, key, jnp.uint32(done * atom), jnp.uint32(span),
+                            jnp.uint32(pos), dyn, shift, lo, width)
+            pos += per
+            if on_chunk is not None:
+                on_chunk(done + min(seg, pos * d))
+        sd, sd2 = gather(bufs, home)  # (d * span, ...): the segment's blocks in trial order
+        sums = _fold(sums, sd[:seg], sd2[:seg])
+        done += seg
     mn, mx, hist = gather(_merge_extremes(*part), home)
     return sums._replace(mn=mn, mx=mx, hist=hist)
 
@@ -239,3 +282,57 @@ def sharded_blocks(block: Callable, key: jax.Array, dyn: Any, *, num_trials: int
 def _flatten(out, *, num_trials):
     out = jnp.moveaxis(out, 0, -2)  # (..., nb, batch)
     return out.reshape(*out.shape[:-2], -1)[..., :num_trials]
+
+
+@functools.lru_cache(maxsize=32)
+def _leading_fn(fn: Callable, mesh: Mesh, nargs: int, static: tuple):
+    kwargs = dict(static)
+
+    def local(x, *args):
+        return fn(x, *args, **kwargs)
+
+    spec = jax.shard_map(local, mesh=mesh, in_specs=(P(AXIS), *([P()] * nargs)),
+                         out_specs=P(AXIS), check_vma=False)
+    return jax.jit(spec)
+
+
+def sharded_leading(fn: Callable, x: jax.Array, *args: Any, devices: tuple[jax.Device, ...],
+                    **static: Any) -> Any:
+    """``fn(x, *args, **static)`` with the leading axis of ``x`` split over ``devices``.
+
+    ``fn`` maps a stack of items ``(b, ...)`` to outputs whose leading axis is the same
+    ``b``, each item on its own (a vmap or a ``lax.map``): every device runs it on its
+    contiguous share of ``x`` (``NamedSharding`` over the leading axis, inside
+    ``jax.shard_map``), so the outputs are those of one device, item for item. The leading
+    axis is padded to a multiple of the number of devices with copies of the last item
+    (computed, then dropped). ``args`` are replicated; ``fn`` and the ``static`` keyword
+    values must be hashable (one compilation per distinct value). In one process the
+    outputs stay sharded over ``devices``; over several processes they are gathered onto
+    this process's first device, so every process gets the whole result.
+    """
+    mesh = trial_mesh(devices)
+    d, b = len(devices), x.shape[0]
+    pad = -b % d
+    if pad:
+        x = jnp.concatenate([x, jnp.broadcast_to(x[-1:], (pad, *x.shape[1:]))])
+    x, args = _put(x, NamedSharding(mesh, P(AXIS))), _put(args, NamedSharding(mesh, P()))
+    out = _leading_fn(fn, mesh, len(args), tuple(sorted(static.items())))(x, *args)
+    if not all(a.is_fully_addressable for a in jax.tree.leaves(out)):
+        out = gather(out, _home(devices))
+    return jax.tree.map(lambda a: a[:b], out) if pad else out
+
+
+def initialize_distributed(coordinator: str, num_processes: int, process_id: int) -> None:
+    """``jax.distributed.initialize`` for ``num_processes`` processes, this one
+    ``process_id``, with the coordinator at ``coordinator`` (``HOST:PORT``, served by
+    process 0). Must run before any JAX computation of the process.
+
+    On CPU hosts the cross-process collectives need an implementation: recent JAX selects
+    gloo by default; where the installed JAX has none (``None`` or ``"none"``, as older
+    versions did), gloo is selected here first.
+    """
+    current = getattr(jax.config, "jax_cpu_collectives_implementation", "gloo")
+    if str(current or "none").lower() == "none":
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
+                               process_id=process_id)

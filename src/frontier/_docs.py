@@ -54,6 +54,16 @@ points : array_like, shape (..., n, m)
     Any number of leading batch axes (e.g. one set per Monte Carlo replicate), each holding
     ``n`` points with ``m`` objectives, floating dtype. Minimised unless ``maximise`` says
     otherwise.""",
+    "devices_batch": """\
+devices : None, int or sequence of jax.Device, default None
+    Where the sets are computed: ``None`` for every local device (after
+    ``jax.distributed.initialize``, every device of every process), an int ``n`` for the
+    first ``n`` of ``jax.local_devices()``, or a sequence of :class:`jax.Device`. The sets
+    (all leading axes flattened) are split over the devices in contiguous shares
+    (``NamedSharding`` over the batch axis); every set is computed whole on one device, so
+    the results equal those of one device exactly. In one process the result stays
+    sharded over the devices; after ``jax.distributed.initialize`` every process gets all
+    of it. Under ``jit`` or ``vmap`` it is not used.""",
     "maximise": """\
 maximise : bool or sequence of bool, default False
     Objectives to maximise: one bool for all, or one per objective. Maximised objectives are

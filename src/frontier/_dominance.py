@@ -47,6 +47,7 @@ from jax.typing import ArrayLike
 if TYPE_CHECKING:  # shape annotations only; jaxtyping is not a runtime dependency
     from jaxtyping import Array, Bool, Float, Int
 
+from ._devices import resolve_devices, sharded_leading, traced
 from ._docs import docstring
 from ._methods import (
     BATCH_DENSE_MAX,
@@ -470,6 +471,7 @@ def is_nondominated_batch(
     maximise: bool | Sequence[bool] = False,
     keep_weakly: bool = False,
     method: DominanceMethod = "auto",
+    devices: Any = None,
 ) -> Bool[Array, "... n"]:
     """:func:`is_nondominated` of every set along the leading axes.
 
@@ -479,6 +481,7 @@ def is_nondominated_batch(
     {maximise}
     {keep_weakly}
     {method}
+    {devices_batch}
 
     Returns
     -------
@@ -507,7 +510,7 @@ def is_nondominated_batch(
     """
     x, flip, _ = _prepare(points, maximise, batched=True)
     kw = as_flag(keep_weakly, "keep_weakly")
-    return _masks_or_ranks(x, flip, kw, method, kind="nd", batched=True)
+    return _sets_on_devices(x, devices, flip=flip, keep_weakly=kw, method=method, kind="nd")
 
 
 @docstring
@@ -517,6 +520,7 @@ def pareto_rank_batch(
     *,
     maximise: bool | Sequence[bool] = False,
     method: DominanceMethod = "auto",
+    devices: Any = None,
 ) -> Int[Array, "... n"]:
     """:func:`pareto_rank` of every set along the leading axes.
 
@@ -525,6 +529,7 @@ def pareto_rank_batch(
     {points_batch}
     {maximise}
     {method}
+    {devices_batch}
 
     Returns
     -------
@@ -546,7 +551,27 @@ def pareto_rank_batch(
            [0, 0, 0]], dtype=int32)
     """
     x, flip, _ = _prepare(points, maximise, batched=True)
-    return _masks_or_ranks(x, flip, False, method, kind="rank", batched=True)
+    return _sets_on_devices(x, devices, flip=flip, keep_weakly=False, method=method,
+                            kind="rank")
+
+
+def _sets_local(x, *, flip, keep_weakly, method, kind):
+    return _masks_or_ranks(x, flip, keep_weakly, method, kind=kind, batched=True)
+
+
+def _sets_on_devices(x, devices, *, flip, keep_weakly, method, kind):
+    """Batched masks or ranks with the sets split over ``devices`` (see ``devices_batch``)."""
+    devs = resolve_devices(devices)
+    flat = x.reshape((-1, *x.shape[-2:]))
+    if len(devs) == 1 or flat.shape[0] < 2 or 0 in x.shape[-2:] or traced(x):
+        if devices is None or traced(x):
+            return _sets_local(x, flip=flip, keep_weakly=keep_weakly, method=method, kind=kind)
+        with jax.default_device(devs[0]):
+            return _sets_local(jax.device_put(x, devs[0]), flip=flip,
+                               keep_weakly=keep_weakly, method=method, kind=kind)
+    out = sharded_leading(_sets_local, flat, devices=devs, flip=flip, keep_weakly=keep_weakly,
+                          method=method, kind=kind)
+    return out.reshape(x.shape[:-1])
 
 
 @docstring

@@ -418,6 +418,17 @@ def _all_outcomes(plan: _Plan, num_trials: int, batch: int | None = None) -> jax
                             dtype=plan.dtype)
 
 
+def _sharded_outcomes(plan: _Plan, num_trials: int, devices: tuple[jax.Device, ...],
+                      batch: int | None = None) -> jax.Array:
+    """:func:`_all_outcomes` with the batches of trials split over ``devices``: the same
+    values, sharded along the trial axis."""
+    if batch is None:
+        batch = min(_atom(max(plan.order)), num_trials)
+    return _dev.sharded_blocks(_atom_outcomes, plan.key, plan.dyn, num_trials=num_trials,
+                               batch=batch, devices=devices, ks=plan.order, scheme=plan.scheme,
+                               time_model=plan.time_model, ext=plan.ext, dtype=plan.dtype)
+
+
 def sample(
     models: Model | UserModel | Sequence[Model | UserModel] | Mapping[str, Model | UserModel],
     ks: int | Sequence[int],
@@ -432,6 +443,7 @@ def sample(
     serving: Serving | None = None,
     batch_size: int | None = None,
     dtype: Any = None,
+    devices: Any = None,
 ) -> Samples | ExtendedSamples:
     """Simulate ``num_trials`` trials of the paper model for every model and every ``k``.
 
@@ -486,6 +498,16 @@ def sample(
         not depend on it. Default: about ``2**18 / max(ks)``.
     dtype
         Float dtype of the outputs; default ``float32`` (``float64`` when x64 is enabled).
+    devices
+        Where the trials run, as in :func:`summarize`: ``None`` (default) for every local
+        device (after ``jax.distributed.initialize``, every device of every process), an
+        int ``n`` for the first ``n`` of ``jax.local_devices()``, or a sequence of
+        :class:`jax.Device`. With several devices the batches of trials are split over them
+        and the outputs stay sharded along the trial axis (reductions over it then run on
+        the devices); after ``jax.distributed.initialize`` every process gets every outcome
+        (gathered onto its first device). The values do not depend on the devices (bit for
+        bit for a fixed key and backend). Under a transformation (``jit``, ``grad``) the
+        trials run where the transformation places them and ``devices`` is not used.
 
     Returns
     -------
@@ -523,19 +545,47 @@ def sample(
     """
     plan = _prepare(models, ks, key, num_trials, parallel, scheme, time_model, dtype,
                     aggregation, latency, serving)
-    num_trials, order, perm = plan.num_trials, plan.order, plan.perm
+    num_trials, order = plan.num_trials, plan.order
     if batch_size is None:
         batch = min(_atom(max(order)), num_trials)
     else:
         batch = min(positive_int(batch_size, "batch_size"), num_trials)
+    devs = _dev.resolve_devices(devices)
+    if len(devs) > 1 and not _dev.traced((plan.key, plan.dyn)):
+        x = _sharded_outcomes(plan, num_trials, devs, batch)
+        if not x.is_fully_addressable:  # several processes: every process gets everything
+            x = _dev.gather(x, _dev._home(devs))
+        return _as_samples(plan, _in_layout(x, layout=_layout(plan)))
+    if devices is not None and not _dev.traced((plan.key, plan.dyn)):
+        with jax.default_device(devs[0]):
+            return _sample_one(plan, batch)
+    return _sample_one(plan, batch)
+
+
+def _as_samples(plan: _Plan, x: Sequence[jax.Array]) -> Samples | ExtendedSamples:
+    if len(plan.names) == 3:
+        return Samples(x[0], x[1], x[2])
+    return ExtendedSamples(x[0], x[1], x[2], {n: x[j] for j, n in enumerate(plan.names)
+                                              if j >= 3})
+
+
+@partial(jax.jit, static_argnames=("layout",))
+def _in_layout(x, *, layout):
+    """``(J, M', K, n)`` in sorted-k order -> the tuple of the ``J`` outcomes in the
+    caller's shape."""
+    x = _shape(layout, x)
+    return tuple(x[j] for j in range(x.shape[0]))
+
+
+def _sample_one(plan: _Plan, batch: int) -> Samples | ExtendedSamples:
+    """:func:`sample` on the default device."""
+    num_trials, order, perm = plan.num_trials, plan.order, plan.perm
+    scheme, time_model = plan.scheme, plan.time_model
     if plan.ext:
         x = _sample_spec_jit(plan.key, plan.dyn, ks=order, num_trials=num_trials, batch=batch,
                              scheme=scheme, time_model=time_model, dtype=plan.dtype,
                              layout=_layout(plan))
-        if len(plan.names) == 3:
-            return Samples(x[0], x[1], x[2])
-        return ExtendedSamples(x[0], x[1], x[2], {n: x[j] for j, n in enumerate(plan.names)
-                                                  if j >= 3})
+        return _as_samples(plan, x)
     params, par = plan.dyn
     out = _sample_jit(
         plan.key, params, par, ks=order, num_trials=num_trials, batch=batch, scheme=scheme,
@@ -776,11 +826,8 @@ def summarize(
             with jax.default_device(devs[0]):
                 x = _all_outcomes(plan, n)
         else:
-            x = _dev.sharded_blocks(_atom_outcomes, plan.key, plan.dyn, num_trials=n,
-                                    batch=min(_atom(max(order)), n), devices=devs, ks=order,
-                                    scheme=plan.scheme, time_model=plan.time_model,
-                                    ext=plan.ext, dtype=plan.dtype)
-            x = _dev.gather(x, _dev._home(devs))  # reduce in one place, whatever the devices
+            # reduce in one place, whatever the devices
+            x = _dev.gather(_sharded_outcomes(plan, n, devs), _dev._home(devs))
         mean, std, sem, mn, mx = _exact_moments(x)
         if jax.default_backend() == "cpu":  # NumPy's selection beats XLA's CPU sort ~7x
             q = jnp.asarray(np.moveaxis(np.quantile(np.asarray(x), levels, axis=-1), 0, -1), dt)
@@ -825,7 +872,11 @@ def _sketch_stats(plan, n, levels, num_bins, chunk_size, progress, devs=None):
     atoms = max(1, min(64, -(-n // atom))) if chunk_size is None else -(-chunk_size // atom)
     total_atoms = -(-n // atom)
     # Pilot: the first trials, independent of the chunking, for the shift and the range.
-    pilot = _all_outcomes(plan, min(n, 1 << 15))  # (J, M, K, n_pilot)
+    n_pilot = min(n, 1 << 15)
+    if devs is not None and len(devs) > 1:  # split too, then gathered: the same numbers
+        pilot = _dev.gather(_sharded_outcomes(plan, n_pilot, devs), _dev._home(devs))
+    else:
+        pilot = _all_outcomes(plan, n_pilot)  # (J, M, K, n_pilot)
     shift = jnp.mean(pilot, axis=-1)
     lo = jnp.min(pilot, axis=-1)
     hi = jnp.max(pilot, axis=-1)

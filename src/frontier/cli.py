@@ -12,6 +12,7 @@ with exit status 2, and comes before the simulation where it can be known then (
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -167,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write report.html: one self-contained page (tables, a line on"
                    " each choice, figures embedded) that opens offline")
     _cache_flag(r)
+    _process_flags(r)
 
     sn = sub.add_parser(
         "sensitivity",
@@ -209,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     sn.add_argument("--no-plots", action="store_true", help="skip the tornado plot")
     sn.add_argument("--json", action="store_true", help="print JSON instead of the table")
     _cache_flag(sn)
+    _process_flags(sn)
 
     sw = sub.add_parser(
         "sweep",
@@ -304,6 +307,82 @@ def _cache_flag(p: argparse.ArgumentParser) -> None:
                    " directory: FRONTIER_CACHE_DIR; deleting it is always safe)")
 
 
+def _process_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "several processes",
+        "run one command per process (e.g. one per host or per GPU) with the same arguments and"
+        " its own --process-id; they share the trials (jax.distributed), and process 0 alone"
+        " prints and writes the outputs. Give all three or none.")
+    g.add_argument("--coordinator", metavar="HOST:PORT",
+                   help="address of process 0's coordinator, the same for every process")
+    g.add_argument("--num-processes", type=int, metavar="N", help="number of processes, >= 1")
+    g.add_argument("--process-id", type=int, metavar="I",
+                   help="this process's index, 0 to N-1 (0 writes the outputs)")
+
+
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):([0-9]{1,5})")
+
+
+def _distributed(args) -> None:
+    """Check ``--coordinator``, ``--num-processes``, ``--process-id`` and, when given, call
+    ``jax.distributed.initialize`` (before any JAX work)."""
+    flags = {"--coordinator": getattr(args, "coordinator", None),
+             "--num-processes": getattr(args, "num_processes", None),
+             "--process-id": getattr(args, "process_id", None)}
+    missing = [f for f, v in flags.items() if v is None]
+    if len(missing) == 3:
+        return
+    if missing:
+        raise _UsageError(f"--coordinator, --num-processes and --process-id go together; "
+                          f"missing: {', '.join(missing)}")
+    match = _HOST_PORT.fullmatch(args.coordinator)
+    if match is None or not 1 <= int(match.group(2)) <= 65535:
+        raise _UsageError(f"--coordinator must be HOST:PORT with a port from 1 to 65535, got "
+                          f"{args.coordinator!r}")
+    if args.num_processes < 1:
+        raise _UsageError(f"--num-processes must be >= 1, got {args.num_processes}")
+    if not 0 <= args.process_id < args.num_processes:
+        raise _UsageError(f"--process-id must be from 0 to {args.num_processes - 1} "
+                          f"(--num-processes {args.num_processes}), got {args.process_id}")
+    from ._devices import initialize_distributed
+
+    try:
+        initialize_distributed(args.coordinator, args.num_processes, args.process_id)
+    except RuntimeError as e:  # e.g. the coordinator cannot be reached
+        raise _UsageError(f"jax.distributed.initialize failed: {e}") from None
+
+
+def _writer(args) -> bool:
+    """Whether this process prints and writes: the only one, or process 0 of several."""
+    return getattr(args, "process_id", None) in (None, 0)
+
+
+@contextlib.contextmanager
+def _process_stdout(writer: bool) -> Any:
+    """Standard output of one of several processes: process 0 (``writer``) prints its table
+    or JSON as usual, the others print nothing (errors still reach stderr). What libraries
+    write straight to file descriptor 1 (gloo's connection lines) goes to stderr on process
+    0 and nowhere on the others, so that stdout holds only the results."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    chatter = os.dup(2) if writer else os.open(os.devnull, os.O_WRONLY)
+    os.dup2(chatter, 1)
+    os.close(chatter)
+    out = open(saved, "w", closefd=False) if writer else open(os.devnull, "w")
+    try:
+        with contextlib.redirect_stdout(out):
+            yield
+    finally:
+        out.close()  # flushes; the descriptor ``saved`` stays open
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _writes(args) -> bool:
+    """Whether this process writes ``--out``."""
+    return not args.no_write and _writer(args)
+
+
 def _sweep_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", metavar="NAME",
                    help="force a format: vllm, sglang, aiperf, genai-perf, guidellm, llmperf,"
@@ -392,7 +471,7 @@ def _cmd_run(args) -> int:
             _check_formats(args.figure_format)
         except ValueError as e:
             raise _UsageError(f"--figure-format: {e}".replace("`formats`: ", "")) from None
-    if not args.no_write:
+    if _writes(args):
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
     budget = frontier.budget_grid(sc.C_max, sc.T_max, sc.acc_min)
@@ -411,7 +490,7 @@ def _cmd_run(args) -> int:
     rec = study_records(study, sc)
     text = dumps(rec)
     print(text if args.json else format_study(rec, elapsed))
-    if not args.no_write:
+    if _writes(args):
         files = {"study.json": text, **study_csvs(rec)}
         names = {k: m.name for k, m in sc.models.items()}
 
@@ -464,7 +543,7 @@ def _cmd_sensitivity(args) -> int:
     if sc.serving is not None and np.size(sc.serving.batch) != 1:
         raise _UsageError("sensitivity needs one serving batch size, but the scenario has "
                           f"{np.size(sc.serving.batch)}")
-    if not args.no_write:
+    if _writes(args):
         check_out_dir(args.out, replaceable=_OUTPUTS)
     t0 = time.perf_counter()
     model = sc.models[args.model]
@@ -485,7 +564,7 @@ def _cmd_sensitivity(args) -> int:
     text = dumps(rec)
     print(text if args.json else format_sensitivity(
         rec, elapsed, outputs=[args.output] if args.output else None))
-    if not args.no_write:
+    if _writes(args):
         def fill(directory: str) -> None:
             _write_texts(directory, {"sensitivity.json": text})
             if not args.no_plots:
@@ -662,7 +741,10 @@ def _terminate(signum, frame) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``frontier`` console script; returns the exit code.
 
-    Errors print one line, ``frontier: error: ...``, on stderr and return 2. An interrupt
+    Errors print one line, ``frontier: error: ...``, on stderr and return 2 (so do a partial
+    or bad ``--coordinator`` / ``--num-processes`` / ``--process-id``). With those three,
+    ``run`` and ``sensitivity`` call ``jax.distributed.initialize`` first; every process
+    simulates its share of the trials and process 0 alone prints and writes. An interrupt
     (Ctrl-C, SIGTERM) before the output directory is swapped in leaves ``--out`` as it was,
     with no temporary directory behind, and returns 130 (143 for SIGTERM).
     """
@@ -677,7 +759,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
-        return command[args.command](args)
+        _distributed(args)
+        if getattr(args, "process_id", None) is None:
+            return command[args.command](args)
+        with _process_stdout(_writer(args)):
+            return command[args.command](args)
     except (_UsageError, ValueError, OSError, OverflowError) as e:
         print(f"frontier: error: {_one_line(e)}", file=sys.stderr)
         return 2
