@@ -2,10 +2,11 @@
 
 Each size runs ``frontier.summarize`` (streaming sketch quantiles, the default chunking) of
 ``gpt5-mini`` over ``k = 1..32`` in its own subprocess, after a small warm-up call that
-compiles the same stream programs (the full chunk and the last, shorter one), and reports the wall time of the run, the trajectories per second (one
-trajectory is one trial of one k, so a trial counts 32) and the process's peak resident set
-size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). The peak RSS must not grow with the
-number of trials: the accumulators are ``O(K (max(k) + bins))``. Writes
+compiles the same stream programs (the full chunk and the last, shorter one), and reports
+the wall time of the run, the trajectories per second (one trajectory is one trial of one
+k, so a trial counts 32) and the process's peak resident set size
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``). The peak RSS must not grow with the number
+of trials: the accumulators are ``O(K (max(k) + bins))``. Writes
 ``benchmarks/results/<backend>-billion.json`` (``FRONTIER_BENCH_RESULTS`` to change the folder).
 
     python benchmarks/billion.py                        # 1e7, 1e8 and 1e9 trials
