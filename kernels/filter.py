@@ -27,9 +27,9 @@ from ._primitives import (
     append_live,
     finish_ranks,
     first_true,
-    slot_size,
     pad_nan_rows,
     removes,
+    slot_size,
     strided_rows,
     take_rows,
     valid_rows,
@@ -485,12 +485,13 @@ def nondominated_pivot(x, keep_weakly=False, *, inner, fallback=None):
     one pass. If it dominates at least three quarters of a strided sample of 1024 rows, the
     rows it dominates are dropped in a second pass (rows with NaN are never dominated, so
     they stay) and the survivors, compacted in input order
-    (:func:`frontier.kernels._primitives.first_true`), are resolved by the mask kernel ``inner`` on a buffer of
-    ``n / 64`` rows, or ``n / 8`` rows when they do not fit. Otherwise (or when even those do
-    not fit) ``fallback`` (default ``inner``) runs on all of ``x``. Exact: every row the pivot
-    dominates is dominated, and a survivor dominated by a dropped row is also dominated by a
-    non-dominated row, which survives (dominance is transitive); identical rows survive or go
-    together, so the first copy in input order is the first among the survivors. ``O(n m)``
+    (:func:`frontier.kernels._primitives.first_true`), are resolved by the mask kernel
+    ``inner`` on a buffer of ``n / 64`` rows, or ``n / 8`` rows when they do not fit.
+    Otherwise (or when even those do not fit) ``fallback`` (default ``inner``) runs on all of
+    ``x``. Exact: every row the pivot dominates is dominated, and a survivor dominated by a
+    dropped row is also dominated by a non-dominated row, which survives (dominance is
+    transitive); identical rows survive or go together, so the first copy in input order is
+    the first among the survivors. ``O(n m)``
     plus ``inner`` on the survivors: for uniform-like data with ``m <= 3`` a small fraction of
     the rows.
 

@@ -233,8 +233,9 @@ def is_nondominated(
     algorithms. On CPU, ``"auto"`` uses ``"dense"`` up to {dense_max_cpu} points and
     ``"filter"`` above, except for ``m <= 3``: there one pass finds a pivot (the point of
     least range-scaled sum) and a second drops every point it dominates, and when that leaves
-    few points only those go through ``"sweep"`` (``m <= 2``) or ``"filter"``; on accelerators ``"dense"`` up to {dense_max_accel} points, then
-    ``"sweep"`` (``m <= 2``) or ``"blocked"``. ``n`` is padded internally to one of eight
+    few points only those go through ``"sweep"`` (``m <= 2``) or ``"filter"``. On
+    accelerators ``"auto"`` uses ``"dense"`` up to {dense_max_accel} points, then ``"sweep"``
+    (``m <= 2``) or ``"blocked"``. ``n`` is padded internally to one of eight
     sizes per octave, so calls with nearby ``n`` share a compiled kernel. Works inside
     ``jax.jit`` and ``jax.vmap`` (pass options with ``functools.partial``);
     :func:`is_nondominated_batch` is the batched form. ``m == 1`` keeps the minimum (one copy
