@@ -483,8 +483,8 @@ def nondominated_pivot(x, keep_weakly=False, *, inner, fallback=None):
 
     The pivot (the row of least range-scaled objective sum, :func:`_best_pivot`) is found in
     one pass. If it dominates at least three quarters of a strided sample of 1024 rows, the
-    rows it dominates are dropped in a second pass (rows with NaN are never dominated, so
-    they stay) and the survivors, compacted in input order
+    rows it dominates and the rows with NaN are dropped in a second pass, and the survivors,
+    compacted in input order
     (:func:`frontier.kernels._primitives.first_true`), are resolved by the mask kernel
     ``inner`` on a buffer of ``n / 64`` rows, or ``n / 8`` rows when they do not fit.
     Otherwise (or when even those do not fit) ``fallback`` (default ``inner``) runs on all of
@@ -514,7 +514,9 @@ def nondominated_pivot(x, keep_weakly=False, *, inner, fallback=None):
         return fallback(x, keep_weakly)
 
     def filtered(x):
-        live = ~_dominated_by(piv, x)  # NaN rows are never dominated: they stay
+        live = ~_dominated_by(piv, x)
+        for j in range(x.shape[1]):  # drop the NaN rows (the wrappers' padding) column-wise
+            live = live & ~jnp.isnan(x[:, j])
         ids, count = first_true(live, caps[0])
 
         def on(i):
