@@ -89,11 +89,21 @@ _QUOTED = dict(
     rank_sorted_max=RANK_SORTED_MAX,
 )
 
+def _nondominated_pivot(x, keep_weakly):
+    """Internal ``"pivot"`` mask (CPU, ``m <= 3``): one pivot drops most rows, then the sort
+    sweep (``m <= 2``) or the filter resolves the survivors; the filter when too many stay."""
+    inner = sweep.nondominated_sweep if x.shape[1] <= 2 else pivot_filter.nondominated_filter
+    return pivot_filter.nondominated_pivot(
+        x, keep_weakly, inner=inner, fallback=pivot_filter.nondominated_filter
+    )
+
+
 _ND_KERNELS = {
     "dense": dense.nondominated_dense,
     "blocked": dense.nondominated_blocked,
     "sweep": sweep.nondominated_sweep,
     "filter": pivot_filter.nondominated_filter,
+    "pivot": _nondominated_pivot,  # internal: "auto" on CPU for m <= 3
 }
 _RANK_KERNELS = {
     "dense": dense.pareto_rank_dense,
@@ -128,7 +138,7 @@ def _apply_kernel(x, keep_weakly, *, flip, kind, method, batched):
     flat = x.reshape((-1, *x.shape[-2:]))
     if flat.shape[0] == 0:
         out = jnp.zeros(flat.shape[:-1], bool if kind == "nd" else jnp.int32)
-    elif method in ("filter", "sweep3"):
+    elif method in ("filter", "sweep3", "pivot"):
         # data-dependent loops, and sweep3's fallback is a cond that vmap would turn into
         # running both branches: map sequentially rather than vmap
         out = lax.map(fn, flat)
@@ -222,8 +232,11 @@ def is_nondominated(
     -----
     The result is the same for every ``method``; see :mod:`frontier.kernels` for the
     algorithms. On CPU, ``"auto"`` uses ``"dense"`` up to {dense_max_cpu} points and
-    ``"filter"`` above; on accelerators ``"dense"`` up to {dense_max_accel} points, then
-    ``"sweep"`` (``m <= 2``) or ``"blocked"``. ``n`` is padded internally to one of eight
+    ``"filter"`` above, except for ``m <= 3``: there one pass finds a pivot (the point of
+    least range-scaled sum) and a second drops every point it dominates, and when that leaves
+    few points only those go through ``"sweep"`` (``m <= 2``) or ``"filter"``. On
+    accelerators ``"auto"`` uses ``"dense"`` up to {dense_max_accel} points, then ``"sweep"``
+    (``m <= 2``) or ``"blocked"``. ``n`` is padded internally to one of eight
     sizes per octave, so calls with nearby ``n`` share a compiled kernel. Works inside
     ``jax.jit`` and ``jax.vmap`` (pass options with ``functools.partial``);
     :func:`is_nondominated_batch` is the batched form. ``m == 1`` keeps the minimum (one copy

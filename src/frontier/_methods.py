@@ -85,14 +85,19 @@ def check_dominance_method(method: Any, m: int, *, sweep_max_m: int = 2) -> str:
 
 
 def nondominated_method(method: str, n: int, m: int) -> str:
-    """Kernel name for a non-dominated mask of ``n`` points with ``m`` objectives."""
+    """Kernel name for a non-dominated mask of ``n`` points with ``m`` objectives: a method
+    of the public API, or ``"pivot"`` (CPU, ``m <= 3``: one pivot drops most rows, the
+    survivors go to ``"sweep"`` or ``"filter"``, and everything to ``"filter"`` when the
+    pivot drops too few)."""
     if method != "auto":
         return method
     if _accelerator():
         if n <= DENSE_MAX_ACCEL:
             return "dense"
         return "sweep" if m <= 2 else "blocked"
-    return "dense" if n <= DENSE_MAX_CPU else "filter"
+    if n <= DENSE_MAX_CPU:
+        return "dense"
+    return "pivot" if m <= 3 else "filter"
 
 
 def rank_method(method: str, n: int, m: int) -> str:

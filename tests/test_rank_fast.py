@@ -1,0 +1,126 @@
+"""The fast dominance paths: the pivot pre-filter of masks, sparse compaction and prefix
+counts, against the brute force (tests/_oracles.py) and moocore, with ties, duplicates, NaN,
++-inf, n = 0 and n = 1."""
+
+from __future__ import annotations
+
+import functools
+
+import _oracles as oracle
+import jax
+import jax.numpy as jnp
+import moocore
+import numpy as np
+import pytest
+
+import frontier
+from frontier import _methods
+from frontier.kernels import _primitives as P
+from frontier.kernels import filter as pivot_filter
+from frontier.kernels import sweep
+
+KINDS = oracle.DOMINANCE_KINDS
+
+
+# ------------------------------------------------------------------ prefix counts, compaction
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 255, 257, 4097, 70_001])
+def test_prefix_count_equals_cumsum(n):
+    for density in (0.01, 0.5, 1.0):
+        mask = np.random.default_rng(n).random(n) < density
+        got = np.asarray(jax.jit(P.prefix_count)(jnp.asarray(mask)))
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, np.cumsum(mask))
+
+
+@pytest.mark.parametrize(("n", "cap"), [(1, 16), (17, 16), (1000, 16), (1000, 64), (70_001, 512)])
+def test_first_true_lists_the_first_cap_true_entries_in_order(n, cap):
+    for density in (0.0, 0.003, 0.2, 1.0):
+        mask = np.random.default_rng(n + cap).random(n) < density
+        ids, count = jax.jit(P.first_true, static_argnums=1)(jnp.asarray(mask), cap)
+        want = np.flatnonzero(mask)[:cap]
+        want = np.concatenate([want, np.full(cap - len(want), n)])
+        np.testing.assert_array_equal(np.asarray(ids), want)
+        assert int(count) == int(mask.sum())
+
+
+# ------------------------------------------------------------------- the pivot pre-filter
+def _pivot(inner):
+    return jax.jit(
+        functools.partial(
+            pivot_filter.nondominated_pivot, inner=inner, fallback=pivot_filter.nondominated_filter
+        )
+    )
+
+
+def _antichain(rng, k, m):
+    """``k`` rows in ``[0, 1]^m`` none of which dominates another (for ``m >= 2``)."""
+    head = rng.random((k, max(1, m - 1)))
+    return np.concatenate([head, 1 - head.mean(axis=1, keepdims=True)], axis=1)[:, :m]
+
+
+def _cases(rng, n, m):
+    """Sets that take each branch of the pre-filter: few survivors (at most n/64), between
+    n/64 and n/8, more than n/8 though the pivot dominates most of the sample (the fallback
+    after the pass), and an anti-chain (the fallback at once). Rows in ``(1, 2)^m`` are
+    dominated by every row in ``[0, 1]^m``."""
+    out = {}
+    for name, k in (("few", n // 100), ("mid", n // 16), ("late", n // 5), ("antichain", n)):
+        x = 1 + rng.random((n, m))
+        x[rng.permutation(n)[:k]] = _antichain(rng, k, m)
+        out[name] = x
+    return out
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_pivot_prefilter_matches_brute_force_on_every_branch(m):
+    rng = np.random.default_rng(10 + m)
+    inner = sweep.nondominated_sweep if m <= 2 else pivot_filter.nondominated_filter
+    fn = _pivot(inner)
+    n = 2048
+    sets = _cases(rng, n, m)
+    for kind in KINDS:
+        sets[kind] = oracle.dominance_set(rng, n, m, kind)
+    for name, x in sets.items():
+        x = np.asarray(x, np.float32)
+        x[rng.integers(0, n, 20)] = x[rng.integers(0, n, 20)]  # exact duplicates
+        for kw in (False, True):
+            got = np.asarray(fn(jnp.asarray(x), kw))
+            np.testing.assert_array_equal(got, oracle.nondominated(x, kw), f"{name} kw={kw}")
+
+
+def test_pivot_prefilter_tiny_and_degenerate_inputs():
+    fn = _pivot(sweep.nondominated_sweep)
+    for x in (
+        np.array([[1.0, 2.0]]),
+        np.array([[np.nan, 1.0]]),
+        np.full((5, 2), np.nan),
+        np.array([[np.inf, -np.inf], [-np.inf, np.inf], [np.inf, np.inf], [0.0, 0.0]]),
+        np.array([[-0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]),
+    ):
+        x = x.astype(np.float32)
+        for kw in (False, True):
+            got = np.asarray(fn(jnp.asarray(x), kw))
+            np.testing.assert_array_equal(got, oracle.nondominated(x, kw), str(x))
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_auto_masks_use_the_pivot_path_on_cpu_and_match_moocore(m):
+    assert _methods.nondominated_method("auto", 5000, m) == "pivot"
+    assert _methods.nondominated_method("auto", 5000, 4) == "filter"
+    rng = np.random.default_rng(m)
+    for kind in ("uniform", "ties", "dups"):
+        x = oracle.dominance_set(rng, 5000, m, kind).astype(np.float64)
+        for kw in (False, True):
+            got = np.asarray(frontier.is_nondominated(x, keep_weakly=kw))
+            np.testing.assert_array_equal(got, moocore.is_nondominated(x, keep_weakly=kw), kind)
+    x = oracle.dominance_set(rng, 5000, m, "nan")
+    np.testing.assert_array_equal(np.asarray(frontier.is_nondominated(x)), oracle.nondominated(x))
+    assert np.asarray(frontier.is_nondominated(np.zeros((0, m)))).shape == (0,)
+
+
+def test_pivot_masks_in_a_batch_equal_each_set():
+    rng = np.random.default_rng(3)
+    x = rng.random((3, 2000, 2)).astype(np.float32)
+    got = np.asarray(frontier.is_nondominated_batch(x))
+    for b in range(3):
+        np.testing.assert_array_equal(got[b], oracle.nondominated(x[b]))
