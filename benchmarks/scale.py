@@ -7,7 +7,9 @@ Each configuration runs in its own subprocess (JAX fixes its device count at sta
 processes to cores 0 and 1 (the issue's comparison: two processes on one core each against
 one process doing all of it on one core). Every run does a warm-up call (compilation) and then times
 one ``summarize`` (sketch quantiles) of one model over 32 values of k with
-``jax.block_until_ready``. Prints a table and writes
+``jax.block_until_ready``: its wall time and, per process, its CPU time
+(``time.process_time``, which other jobs on a shared machine disturb much less than the wall
+time). Prints a table and writes
 ``benchmarks/results/<backend>-scale.json`` (``FRONTIER_BENCH_RESULTS`` to change the folder).
 
     python benchmarks/scale.py                                 # 1e7 trials per run
@@ -44,10 +46,10 @@ _CHILD = textwrap.dedent(
         return jax.block_until_ready(s.cost.mean)
 
     run()  # compile
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     mean = run()
-    dt = time.perf_counter() - t0
-    print(json.dumps({"seconds": dt, "devices": len(jax.devices()),
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"seconds": dt, "cpu_seconds": cpu, "devices": len(jax.devices()),
                       "backend": jax.default_backend(),
                       "device_kind": jax.devices()[0].device_kind,
                       "jax": jax.__version__, "mean0": float(mean[0])}))
@@ -93,10 +95,13 @@ def main() -> None:
         res = _launch(nproc, devices, cores)
         info = info or res[0]
         secs = max(r["seconds"] for r in res)
-        rows[name] = {"seconds": secs, "trajectories_per_s": TRIALS * max(KS) / secs,
+        cpu = max(r["cpu_seconds"] for r in res)
+        rows[name] = {"seconds": secs, "cpu_seconds_per_process": cpu,
+                      "trajectories_per_s": TRIALS * max(KS) / secs,
                       "devices_total": res[0]["devices"], "mean0": res[0]["mean0"],
                       "pinned": cores is not None and shutil.which("taskset") is not None}
-        print(f"{name:<44s} {secs:8.2f} s  {TRIALS * max(KS) / secs:10.3g} draws/s")
+        print(f"{name:<44s} {secs:8.2f} s  {TRIALS * max(KS) / secs:10.3g} draws/s"
+              f"  CPU {cpu:7.2f} s per process", flush=True)
     means = {r["mean0"] for r in rows.values()}
     print("identical results across configurations:", len(means) == 1)
     out = {"date": datetime.date.today().isoformat(), "backend": info["backend"],
