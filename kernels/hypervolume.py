@@ -316,7 +316,9 @@ def _hv3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         r, xp, yp, zp = _get(xr, t), _get(xs, t), _get(ys, t), _get(zs, t)
         xs_, ys_ = _get(xn, s), _get(yn, s)
         inc = (xs_ - cx) * (ch - yp)
-        more = ys_ >= yp  # s is dominated by the new point in (x, y): unlink it
+        # s is dominated by the new point in (x, y): unlink it (the walk ends at tail,
+        # whose y = -inf a point with y = -inf would otherwise pass)
+        more = (ys_ >= yp) & (s != tail)
         fin = walking & ~more
         nxt = _put(nxt, jnp.where(fin, l, tail), jnp.where(fin, r, tail))
         nxt = _put(nxt, jnp.where(fin, r, tail), jnp.where(fin, s, tail))

@@ -153,6 +153,9 @@ def test_inf_rows_in_a_large_set_leave_the_other_contributions_exact():
     assert got[3] == 0.0 and got[7] == 0.0
     np.testing.assert_allclose(got[keep], moocore_contributions(y[keep]), rtol=2e-5,
                                atol=1e-7)
+    z = x.copy()
+    z[5, 1] = -np.inf  # y = -inf: the staircase walk must stop at its end (it hung)
+    assert volume(z) == np.inf and volume(z[:50]) == np.inf
 
 
 # ----------------------------------------------------------------------- large: moocore
