@@ -170,8 +170,7 @@ def test_large_sets_match_moocore(kind):
         x = SETS[kind](rng, n)
         got = contributions(x)
         want = moocore_contributions(x)
-        scale = max(float(np.max(want)), 1e-12)
-        np.testing.assert_allclose(got, want, rtol=2e-4, atol=1e-6 * scale)
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=1e-7)  # float32 sums
         assert volume(x) == pytest.approx(float(moocore.hypervolume(
             x.astype(np.float64), ref=REF)), rel=2e-6)
 
