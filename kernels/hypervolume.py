@@ -316,7 +316,9 @@ def _hv3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         r, xp, yp, zp = _get(xr, t), _get(xs, t), _get(ys, t), _get(zs, t)
         xs_, ys_ = _get(xn, s), _get(yn, s)
         inc = (xs_ - cx) * (ch - yp)
-        more = ys_ >= yp  # s is dominated by the new point in (x, y): unlink it
+        # s is dominated by the new point in (x, y): unlink it (the walk ends at tail,
+        # whose y = -inf a point with y = -inf would otherwise pass)
+        more = (ys_ >= yp) & (s != tail)
         fin = walking & ~more
         nxt = _put(nxt, jnp.where(fin, l, tail), jnp.where(fin, r, tail))
         nxt = _put(nxt, jnp.where(fin, r, tail), jnp.where(fin, s, tail))
@@ -461,15 +463,35 @@ def _gap(a: jax.Array, b: jax.Array) -> jax.Array:
     return jnp.where(a > b, a - b, jnp.zeros((), a.dtype))
 
 
-def _hvc3_apply(fbuf, ibuf, fw, iw):
-    """Apply one step's pending writes to the sweep's two packed buffers. ``fw`` and ``iw``
-    are ``(flat index, value)`` pairs; the first of each adds (contributions, Fenwick
-    counts), the others set."""
-    for k, (i, v) in enumerate(fw):
-        fbuf = _put(fbuf, i, _get(fbuf, i) + v if k == 0 else v)
-    for k, (i, v) in enumerate(iw):
-        ibuf = _put(ibuf, i, _get(ibuf, i) + v if k == 0 else v)
-    return fbuf, ibuf
+_GATHER = lax.GatherDimensionNumbers(
+    offset_dims=(), collapsed_slice_dims=(0,), start_index_map=(0,))
+
+
+def _pack(xs: list) -> jax.Array:
+    """``jnp.stack(xs)`` of scalars written as a chain of selects on one vector: XLA's CPU
+    fusion then builds it in one kernel (a long ``stack`` becomes one kernel per scalar)."""
+    xs = [jnp.asarray(x) for x in xs]
+    k = lax.iota(xs[0].dtype, len(xs))
+    out = jnp.broadcast_to(xs[0], (len(xs),))
+    for j, x in enumerate(xs[1:], 1):
+        out = jnp.where(k == j, x, out)
+    return out
+
+
+def _gather(buf: jax.Array, idx: list) -> jax.Array:
+    """``buf[idx]`` for a list of in-bounds scalar indices, as one gather."""
+    return lax.gather(buf, _pack(idx)[:, None], _GATHER, (1,),
+                      mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+
+
+def _scatter(buf: jax.Array, idx: jax.Array, val: jax.Array, block: int) -> jax.Array:
+    """``buf.at[idx].set(val)``, in order: one in-place ``dynamic_update_slice`` per scalar,
+    then one for the last ``block`` values, written contiguously from ``idx[-block]``
+    (XLA's CPU scatter copies the whole buffer)."""
+    k = idx.shape[0] - block
+    for j in range(k):
+        buf = lax.dynamic_update_slice(buf, val[j:j + 1], (idx[j],))
+    return lax.dynamic_update_slice(buf, val[k:], (idx[k],))
 
 
 def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
@@ -481,15 +503,20 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     ``h``, ``zl`` (right edge, top, height since which it is unchanged), ``next`` and
     ``prev`` (the owner's strips in ``x`` order), ``own`` and ``alive``; ``tail`` is the
     last strip of each owner, ``stnx``/``stpv`` link the staircase, ``fen`` marks strip
-    starts for the predecessor search (lazily: stale marks are dropped when found). The
-    float fields share one buffer and the integer fields another: XLA's CPU loop runs far
-    slower per step with many carried buffers. Each step decides from the scalar state and
-    the buffers, and its writes are applied at the start of the next step, before any read:
-    every buffer is then read only after it is written, so XLA updates it in place.
+    starts for the predecessor search (lazily: stale marks are dropped when found).
+
+    Mapping onto XLA's CPU runtime: a while-loop body whose operations do not form a chain
+    is run by a dataflow executor that hands ready operations to other threads, which costs
+    microseconds per step; a short or chained body runs inline in nanoseconds. So every
+    field, the read-only coordinates and the scalar state live in one integer buffer (floats
+    bit-cast to the integer type of their width), each step reads it with three gathers (the
+    indices of each depend on the values of the one before) and writes it with one scatter.
+    Disabled writes go to a sink slot per field; two writes of one step to the same real
+    slot carry the same value.
     """
     n = p.shape[0]
     dt = p.dtype
-    i32 = jnp.int32
+    it = jnp.int64 if dt.itemsize == 8 else jnp.int32
     rx, ry, rz = ref[0], ref[1], ref[2]
     xl, xr, xs, ys, zs, perm = _hv3_prepare(p)
     valid = jnp.all(p < ref[None, :], axis=1)[perm]
@@ -508,55 +535,76 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         dz = _gap(z, zl)
         return jnp.where((area > 0) & (dz > 0), area * dz, zero)
 
-    # packed fields: floats (contrib, h, zl, xhi), ints (alive, next, prev, own, tail, stnx,
-    # stpv, fen); field k of a buffer starts at k * size
+    def f2i(v):
+        return lax.bitcast_convert_type(jnp.asarray(v).astype(dt), it)
+
+    def i2f(v):
+        return lax.bitcast_convert_type(v, dt)
+
+    # the buffer: float fields (contrib, h, zl, xhi), integer fields (alive, next, prev,
+    # own, tail, stnx, stpv, fen; offsets relative to IOFF), the read-only px, py (by slot)
+    # and zs, xr, left, valid (in z order), then the scalar state
     F_CONTRIB, F_H, F_ZL, F_XHI = (k * size for k in range(4))
     I_ALIVE, I_NEXT, I_PREV, I_OWN, I_TAIL, I_STNX, I_STPV, I_FEN = (k * size for k in range(8))
+    IOFF, PX, PY = 4 * size, 12 * size, 13 * size
+    ZS, XR, LEFT, VALID = (14 * size + k * n for k in range(4))
+    ST = 14 * size + 4 * n
+    NSTATE = 13
 
     def body(c):
-        state, fw, iw, fbuf, ibuf = c
-        fbuf, ibuf = _hvc3_apply(fbuf, ibuf, fw, iw)
-
-        def field(buf, off):
-            return lambda i: _get(buf, off + i)
-
-        salive, snext, sprev, stail, stnx, stpv, fen = (
-            field(ibuf, o) for o in (I_ALIVE, I_NEXT, I_PREV, I_TAIL, I_STNX, I_STPV, I_FEN))
-        sh, szl, sxhi = (field(fbuf, o) for o in (F_H, F_ZL, F_XHI))
-        t, mode, cur, aux, rr, qlast, fi, fcnt, fpos, fbit, frem, fdel, fret = state
+        # the previous step's writes first: a buffer read before it is written in place
+        # is copied whole every step
+        buf = _scatter(*c, NSTATE)
+        state = lax.slice(buf, (ST,), (ST + NSTATE,))
+        t, mode, cur, aux, rr, qlast, fi, fcnt, fpos, fbit, frem, fdel, fret = (
+            state[k] for k in range(NSTATE))
         tc = jnp.minimum(t, n - 1)
-        qs = _get(xr, tc)
-        qx, qy, qz = _get(px, qs), _get(py, qs), _get(zs, tc)
-        lft = _get(left, tc)
-        ok = _get(valid, tc)
         cc = jnp.minimum(cur, none)  # the strip under consideration
-        c_alive = (cur != none) & (salive(cc) == 1)
-        c_xhi, c_h, c_zl = sxhi(cc), sh(cc), szl(cc)
-        c_next, c_prev = snext(cc), sprev(cc)
-        c_xlo = _get(px, cc)
+        rh = jnp.minimum(rr, none)
+        fd_np = fpos + fbit
+        pred = fpos
+        g1 = _gather(buf, [
+            XR + tc, ZS + tc, LEFT + tc, VALID + tc,
+            IOFF + I_ALIVE + cc, F_XHI + cc, F_H + cc, F_ZL + cc, IOFF + I_NEXT + cc,
+            IOFF + I_PREV + cc, PX + cc, PY + jnp.minimum(cur, tail),
+            IOFF + I_ALIVE + rh, IOFF + I_TAIL + rh, IOFF + I_FEN + jnp.clip(fi, 0, n),
+            IOFF + I_FEN + jnp.minimum(fd_np, n), IOFF + I_ALIVE + jnp.minimum(pred, none),
+            PY + jnp.minimum(aux, none), PX + jnp.minimum(aux, none),
+            IOFF + I_STNX + jnp.minimum(aux, tail), PX + jnp.minimum(rr, tail)])
+        qs, lft, ok = g1[0], g1[2], g1[3] == 1
+        qz = i2f(g1[1])
+        c_alive = (cur != none) & (g1[4] == 1)
+        c_xhi, c_h, c_zl = i2f(g1[5]), i2f(g1[6]), i2f(g1[7])
+        c_next, c_prev, c_xlo, py_cur = g1[8], g1[9], i2f(g1[10]), i2f(g1[11])
+        alive_r, tail_r, fen_i, fen_d, alive_p = g1[12], g1[13], g1[14], g1[15], g1[16]
+        py_aux, px_aux, stnx_aux, px_rr = i2f(g1[17]), i2f(g1[18]), g1[19], i2f(g1[20])
         is_ = [mode == k for k in range(10)]
+        owner = jnp.where(is_[CLOSE], aux, jnp.where(is_[CUTR], lft, rr))
+        g2 = _gather(buf, [PX + qs, PY + qs, PY + lft, IOFF + I_STNX + lft,
+                           IOFF + I_STPV + lft, IOFF + I_TAIL + lft, PY + owner])
+        qx, qy, ly = i2f(g2[0]), i2f(g2[1]), i2f(g2[2])
+        nxt_l, stpv_l, tail_l, py_own = g2[3], g2[4], g2[5], i2f(g2[6])
+        g3 = _gather(buf, [PX + nxt_l, PY + nxt_l, PY + stpv_l])
+        px_nl, py_nl, py_pl = i2f(g3[0]), i2f(g3[1]), i2f(g3[2])
         # CLASSIFY. q's dominators on the staircase: L (strictly left in x: the Fenwick
         # pass), or L's successor when it has q's x (earlier in z order). Exactly one makes
         # q a cutter of that point's region; none: q joins the staircase.
-        ly = _get(py, lft)
-        nxt_l = stnx(lft)
-        s0_same = _get(px, nxt_l) == qx
+        s0_same = px_nl == qx
         dom_l = ly <= qy
-        dom_s0 = s0_same & (_get(py, nxt_l) <= qy)
-        one_l = dom_l & ~s0_same & (lft != head) & (_get(py, stpv(lft)) > qy)
+        dom_s0 = s0_same & (py_nl <= qy)
+        one_l = dom_l & ~s0_same & (lft != head) & (py_pl > qy)
         cutter = ok & (one_l | (~dom_l & dom_s0))
         insert = ok & ~dom_l & ~dom_s0
         go_walk = is_[CLASSIFY] & insert
         go_cut = is_[CLASSIFY] & cutter
         # WALK over the staircase points q dominates; CLOSE each one's strips
-        w_dom = (cur != tail) & (_get(py, jnp.minimum(cur, tail)) >= qy)
+        w_dom = (cur != tail) & (py_cur >= qy)
         w_close = is_[WALK] & w_dom
         w_end = is_[WALK] & ~w_dom
         k_close = is_[CLOSE] & c_alive
         k_end = is_[CLOSE] & ~c_alive
         # owner of the strip: CLOSE -> aux, CUTR -> L, CUTT -> R, a corner cut -> rr
-        owner = jnp.where(is_[CLOSE], aux, jnp.where(is_[CUTR], lft, rr))
-        commit_v = vol(c_xhi, c_xlo, c_h, _get(py, owner), qz, c_zl)
+        commit_v = vol(c_xhi, c_xlo, c_h, py_own, qz, c_zl)
         # CUTR: L's strips right of qx go, the one across qx is truncated
         r_kill = is_[CUTR] & c_alive & (c_xlo >= qx)
         r_trunc = is_[CUTR] & c_alive & ~r_kill & (c_xhi > qx)
@@ -567,19 +615,17 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         t_head = t_low & (cur == rr)
         t_merge = t_low & (cur != rr)
         t_done = is_[CUTT] & ~t_low
-        relink = t_done & (rr != tail) & (salive(rh) == 1) & (cur != rr)
+        relink = t_done & (rr != tail) & (alive_r == 1) & (cur != rr)
         # Fenwick: prefix count, descent to the last mark <= qs, update
         fs_step = is_[FSUM] & (fi > 0)
         fs_end = is_[FSUM] & (fi <= 0)
-        f_val = fen(jnp.clip(fi, 0, n))
-        fd_np = fpos + fbit
-        fd_val = fen(jnp.minimum(fd_np, n))
+        f_val = fen_i
+        fd_val = fen_d
         fd_step = is_[FDESC] & (fbit > 0)
         fd_take = fd_step & (fd_np <= n) & (fd_val < frem)
         fd_end = is_[FDESC] & (fbit <= 0)
-        pred = fpos
         own_pred = fd_end & (pred >= rr)
-        use_pred = own_pred & (salive(jnp.minimum(pred, none)) == 1)
+        use_pred = own_pred & (alive_p == 1)
         stale = own_pred & ~use_pred  # a merged or removed strip: unmark it, search again
         fu_step = is_[FUPD] & (fi <= n)
         fu_end = is_[FUPD] & (fi > n)
@@ -594,7 +640,7 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         kill = k_close | r_kill | t_merge | m_do
         make = go_walk | k_end  # q's strips: at qs up to L.y, at each dominated slot
         at = jnp.where(go_walk, qs, aux)
-        tail_hit = stail(rh) == cur
+        tail_hit = tail_r == cur
 
         def w(off, cond, i, v):
             return off + jnp.where(cond, i, none), v
@@ -602,14 +648,14 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         fw = (
             w(F_CONTRIB, commit, owner, jnp.where(commit, commit_v, zero)),
             w(F_H, t_head | make | s_do, jnp.where(t_head, cc, jnp.where(s_do, qs, at)),
-              jnp.where(make, jnp.where(go_walk, ly, _get(py, jnp.minimum(aux, none))), qy)),
+              jnp.where(make, jnp.where(go_walk, ly, py_aux), qy)),
             w(F_ZL, r_trunc | t_head | s_do, cc, qz),
             w(F_ZL, make | s_do, jnp.where(s_do, qs, at), qz),
             w(F_XHI, r_trunc | s_do | t_merge | m_do | k_end | t_done,
               jnp.where(r_trunc | s_do, cc, jnp.where(t_merge, rh,
                                                       jnp.where(m_do, qs, qlast))),
               jnp.where(r_trunc | s_do, qx, jnp.where(t_merge | m_do, c_xhi, jnp.where(
-                  k_end, _get(px, jnp.minimum(aux, none)), _get(px, jnp.minimum(rr, tail)))))),
+                  k_end, px_aux, px_rr)))),
             w(F_XHI, s_do, qs, c_xhi),
         )
         iw = (
@@ -647,10 +693,10 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         mode2 = jnp.where(w_close, CLOSE, jnp.where(w_end, CUTR, mode2))
         aux2 = jnp.where(w_close, cur, aux)
         rr2 = jnp.where(w_end, cur, rr2)
-        cur2 = jnp.where(w_end, stail(lft), cur2)
+        cur2 = jnp.where(w_end, tail_l, cur2)
         cur2 = jnp.where(k_close, c_next, cur2)
         mode2 = jnp.where(k_end, WALK, mode2)
-        cur2 = jnp.where(k_end, stnx(jnp.minimum(aux, tail)), cur2)
+        cur2 = jnp.where(k_end, stnx_aux, cur2)
         cur2 = jnp.where(r_kill, jnp.where(cur == lft, none, c_prev), cur2)
         mode2 = jnp.where(r_done, CUTT, mode2)
         cur2 = jnp.where(r_done, jnp.where(rr == tail, none, rr), cur2)
@@ -684,28 +730,36 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         fcnt2 = jnp.where(go_cut, 0, fcnt2)
         state = (t2, mode2, cur2, aux2, rr2, qlast2, fi2, fcnt2, fpos2, fbit2, frem2, fdel2,
                  fret2)
-        fw = tuple((i.astype(i32), jnp.asarray(v).astype(dt)) for i, v in fw)
-        iw = tuple((i.astype(i32), jnp.asarray(v).astype(i32)) for i, v in iw)
-        state = tuple(jnp.asarray(v).astype(i32) for v in state)
-        return state, fw, iw, fbuf, ibuf
+        # one scatter: the float writes (bit-cast), the integer writes, the new state; the
+        # first of each kind adds to the value it overwrites (read by one more gather)
+        fidx = [jnp.asarray(i).astype(it) for i, _ in fw]
+        iidx = [IOFF + jnp.asarray(i).astype(it) for i, _ in iw]
+        old = _gather(buf, [fidx[0], iidx[0]])
+        fval = [f2i(i2f(old[0]) + jnp.asarray(fw[0][1]).astype(dt))]
+        fval += [f2i(v) for _, v in fw[1:]]
+        ival = [old[1] + jnp.asarray(iw[0][1]).astype(it)]
+        ival += [jnp.asarray(v).astype(it) for _, v in iw[1:]]
+        sidx = [jnp.asarray(ST + k, it) for k in range(NSTATE)]
+        sval = [jnp.asarray(v).astype(it) for v in state]
+        return buf, _pack(fidx + iidx + sidx), _pack(fval + ival + sval)
 
-    z32 = jnp.int32(0)
-    state = (z32, z32, jnp.int32(none), jnp.int32(none), jnp.int32(tail), jnp.int32(none),
-             z32, z32, z32, z32, z32, z32, z32)
-    fbuf = jnp.zeros(4 * size, dt)
-    ibuf = jnp.full(8 * size, none, i32).at[I_ALIVE + jnp.arange(size)].set(0)
+    ibuf = jnp.full(8 * size, none, it).at[I_ALIVE + jnp.arange(size)].set(0)
     ibuf = ibuf.at[I_STNX + head].set(tail).at[I_STPV + tail].set(head)
     ibuf = ibuf.at[I_FEN + jnp.arange(size)].set(0)
-    fw = tuple((jnp.int32(off + none), zero) for off in (F_CONTRIB, F_H, F_ZL, F_ZL, F_XHI,
-                                                          F_XHI))
-    iw = ((jnp.int32(I_FEN), z32), *((jnp.int32(off + none), z32) for off in (
-        I_ALIVE, I_NEXT, I_NEXT, I_PREV, I_OWN, I_TAIL, I_TAIL, I_STNX, I_STNX, I_STPV,
-        I_STPV)))
-    init = (state, fw, iw, fbuf, ibuf)
-    _, fw, iw, fbuf, ibuf = lax.while_loop(lambda c: c[0][0] < n, body, init)
-    fbuf, ibuf = _hvc3_apply(fbuf, ibuf, fw, iw)
-    contrib, sh, szl, sxhi = (fbuf[o:o + size] for o in (F_CONTRIB, F_H, F_ZL, F_XHI))
-    salive, sown = ibuf[I_ALIVE:I_ALIVE + size], ibuf[I_OWN:I_OWN + size]
+    state0 = jnp.array([0, 0, none, none, tail, none, 0, 0, 0, 0, 0, 0, 0], it)
+    buf = jnp.concatenate([
+        jnp.zeros(4 * size, it), ibuf, f2i(px), f2i(py), f2i(zs), xr.astype(it),
+        left.astype(it), valid.astype(it), state0])
+    # the pending writes of a step: 6 float fields, 12 integer fields, then the state (the
+    # loop test reads the new step counter there); at the start they only write the state
+    nw = 6 + 12 + NSTATE
+    widx = jnp.concatenate([jnp.full(nw - NSTATE, ST, it), ST + jnp.arange(NSTATE, dtype=it)])
+    wval = jnp.concatenate([jnp.zeros(nw - NSTATE, it), state0])
+    pending = lax.while_loop(lambda c: c[2][nw - NSTATE] < n, body, (buf, widx, wval))
+    buf = _scatter(*pending, NSTATE)
+    contrib, sh, szl, sxhi = (i2f(buf[o:o + size]) for o in (F_CONTRIB, F_H, F_ZL, F_XHI))
+    salive = buf[IOFF + I_ALIVE:IOFF + I_ALIVE + size]
+    sown = buf[IOFF + I_OWN:IOFF + I_OWN + size]
     # strips still open at the end close at ref_z
     own = jnp.minimum(sown, none)
     last = vol(sxhi, px, sh, py[own], rz, szl)
