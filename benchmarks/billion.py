@@ -24,6 +24,8 @@ import subprocess
 import sys
 import textwrap
 
+from scale import write_result  # benchmarks/ is on sys.path when run as a script
+
 SIZES = [int(float(s)) for s in
          os.environ.get("FRONTIER_BENCH_BILLION_SIZES", "1e7,1e8,1e9").split(",")]
 KS = list(range(1, 33))
@@ -74,13 +76,7 @@ def main() -> None:
            "device_kind": info["device_kind"], "jax": info["jax"], "cpu_count": os.cpu_count(),
            "load_average": os.getloadavg(), "model": "gpt5-mini", "ks": KS,
            "quantile_method": "sketch", "runs": rows}
-    folder = os.environ.get("FRONTIER_BENCH_RESULTS") or os.path.join(
-        os.path.dirname(__file__), "results")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{info['backend']}-billion.json")
-    with open(path, "w") as fh:
-        json.dump(out, fh, indent=1)
-    print("written:", path)
+    write_result(f"{info['backend']}-billion.json", out)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,18 @@ def _launch(nproc: int, devices: int, cores: list[int] | None) -> list[dict]:
     return [json.loads(o.strip().splitlines()[-1]) for o in outs]
 
 
+def write_result(name: str, out: dict) -> None:
+    """Write ``out`` as ``benchmarks/results/<name>`` (``FRONTIER_BENCH_RESULTS``: another
+    folder) and say where."""
+    folder = os.environ.get("FRONTIER_BENCH_RESULTS") or os.path.join(
+        os.path.dirname(__file__), "results")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    with open(path, "w") as fh:
+        json.dump(out, fh, indent=1)
+    print("written:", path)
+
+
 def main() -> None:
     configs = [
         ("1 process, 1 device, 1 core", 1, 1, [0]),
@@ -107,13 +119,7 @@ def main() -> None:
     out = {"date": datetime.date.today().isoformat(), "backend": info["backend"],
            "device_kind": info["device_kind"], "jax": info["jax"], "cpu_count": os.cpu_count(),
            "num_trials": TRIALS, "ks": KS, "runs": rows, "identical": len(means) == 1}
-    folder = os.environ.get("FRONTIER_BENCH_RESULTS") or os.path.join(
-        os.path.dirname(__file__), "results")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{info['backend']}-scale.json")
-    with open(path, "w") as fh:
-        json.dump(out, fh, indent=1)
-    print("written:", path)
+    write_result(f"{info['backend']}-scale.json", out)
 
 
 if __name__ == "__main__":
