@@ -25,7 +25,7 @@ import numpy as np
 from . import knee as _knee
 from ._primitives import safe_norm as _safe_norm
 from .dense import nondominated_blocked, nondominated_dense
-from .filter import nondominated_filter
+from .filter import nondominated_filter, nondominated_pivot
 from .sweep import nondominated_sweep
 
 __all__ = ["NORMALISATIONS", "Selection", "compact", "first_argmax", "select", "select_paper"]
@@ -33,8 +33,16 @@ __all__ = ["NORMALISATIONS", "Selection", "compact", "first_argmax", "select", "
 #: How :func:`select` normalises the objectives for the utopia distance and the knees.
 NORMALISATIONS = ("budget", "front")
 
+def _nondominated_pivot(x, keep_weakly=False):
+    """The ``"pivot"`` mask (CPU, ``m <= 3``): one pivot drops most rows, the sweep
+    (``m <= 2``) or the filter resolves the rest, the filter alone when too many stay."""
+    inner = nondominated_sweep if x.shape[1] <= 2 else nondominated_filter
+    return nondominated_pivot(x, keep_weakly, inner=inner, fallback=nondominated_filter)
+
+
 _ND = {"dense": nondominated_dense, "blocked": nondominated_blocked,
-       "filter": nondominated_filter, "sweep": nondominated_sweep}
+       "filter": nondominated_filter, "sweep": nondominated_sweep,
+       "pivot": _nondominated_pivot}
 
 
 class Selection(NamedTuple):

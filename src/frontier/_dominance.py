@@ -33,6 +33,7 @@ Conventions shared by every function here (the names follow moocore):
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from functools import partial
@@ -575,7 +576,7 @@ def _sets_local(x, *, flip, keep_weakly, method, kind):
 def _sets_on_devices(x, devices, *, flip, keep_weakly, method, kind):
     """Batched masks or ranks with the sets split over ``devices`` (see ``devices_batch``)."""
     devs = resolve_devices(devices)
-    flat = x.reshape((-1, *x.shape[-2:]))
+    flat = x.reshape((math.prod(x.shape[:-2]), *x.shape[-2:]))
     if len(devs) == 1 or flat.shape[0] < 2 or 0 in x.shape[-2:] or traced(x):
         if devices is None or traced(x):
             return _sets_local(x, flip=flip, keep_weakly=keep_weakly, method=method, kind=kind)
