@@ -33,16 +33,17 @@ __all__ = ["NORMALISATIONS", "Selection", "compact", "first_argmax", "select", "
 #: How :func:`select` normalises the objectives for the utopia distance and the knees.
 NORMALISATIONS = ("budget", "front")
 
-def _nondominated_pivot(x, keep_weakly=False):
-    """The ``"pivot"`` mask (CPU, ``m <= 3``): one pivot drops most rows, the sweep
-    (``m <= 2``) or the filter resolves the rest, the filter alone when too many stay."""
+def pivot_mask(x, keep_weakly=False):
+    """The internal ``"pivot"`` mask (``"auto"`` on CPU for ``m <= 3``, here and in
+    ``frontier.is_nondominated``): one pivot drops most rows, the sweep (``m <= 2``) or the
+    filter resolves the rest, the filter alone when too many stay."""
     inner = nondominated_sweep if x.shape[1] <= 2 else nondominated_filter
     return nondominated_pivot(x, keep_weakly, inner=inner, fallback=nondominated_filter)
 
 
 _ND = {"dense": nondominated_dense, "blocked": nondominated_blocked,
        "filter": nondominated_filter, "sweep": nondominated_sweep,
-       "pivot": _nondominated_pivot}
+       "pivot": pivot_mask}
 
 
 class Selection(NamedTuple):

@@ -65,7 +65,7 @@ from ._methods import (
     rank_method,
 )
 from ._validation import as_flag, as_points_wide, concrete, maximise_mask, minimised, order_image
-from .kernels import crowding, dedup, dense, sweep
+from .kernels import crowding, dedup, dense, select, sweep
 from .kernels import filter as pivot_filter
 from .kernels._primitives import DUPLICATE_SAMPLE
 
@@ -90,21 +90,12 @@ _QUOTED = dict(
     rank_sorted_max=RANK_SORTED_MAX,
 )
 
-def _nondominated_pivot(x, keep_weakly):
-    """Internal ``"pivot"`` mask (CPU, ``m <= 3``): one pivot drops most rows, then the sort
-    sweep (``m <= 2``) or the filter resolves the survivors; the filter when too many stay."""
-    inner = sweep.nondominated_sweep if x.shape[1] <= 2 else pivot_filter.nondominated_filter
-    return pivot_filter.nondominated_pivot(
-        x, keep_weakly, inner=inner, fallback=pivot_filter.nondominated_filter
-    )
-
-
 _ND_KERNELS = {
     "dense": dense.nondominated_dense,
     "blocked": dense.nondominated_blocked,
     "sweep": sweep.nondominated_sweep,
     "filter": pivot_filter.nondominated_filter,
-    "pivot": _nondominated_pivot,  # internal: "auto" on CPU for m <= 3
+    "pivot": select.pivot_mask,  # internal: "auto" on CPU for m <= 3
 }
 _RANK_KERNELS = {
     "dense": dense.pareto_rank_dense,
