@@ -386,6 +386,19 @@ def _wait_for_figures(parent, proc, timeout=240.0):
     raise AssertionError("no figures appeared")
 
 
+_STALL_AFTER_FIRST_FIGURE = """
+import sys, time
+import frontier.plot._save as save
+from frontier import cli
+real = save.save_figure
+def stall(*args, **kwargs):
+    real(*args, **kwargs)
+    time.sleep(600)
+save.save_figure = stall
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_interrupted_run_leaves_the_old_directory_intact(tmp_path, sig):
@@ -393,10 +406,12 @@ def test_interrupted_run_leaves_the_old_directory_intact(tmp_path, sig):
     assert cli.main(["run", *TINY, "--no-plots", "--out", str(out)]) == 0
     old = _snapshot(out)
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.Popen([sys.executable, "-m", "frontier.cli", "run", *TINY, "--trials",
-                             "60", "--figures", "all", "--figure-format", "png", "pdf",
-                             "--out", str(out)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    # the run stalls after its first figure, so the signal always lands mid-run (a loaded
+    # machine could otherwise finish the run between the poll and the signal)
+    proc = subprocess.Popen([sys.executable, "-c", _STALL_AFTER_FIRST_FIGURE, "run", *TINY,
+                             "--trials", "60", "--figures", "all", "--out", str(out)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     try:
         _wait_for_figures(tmp_path, proc)
         proc.send_signal(sig)
