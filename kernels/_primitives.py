@@ -44,6 +44,7 @@ __all__ = [
     "sort_key",
     "strided_rows",
     "take_rows",
+    "take_through",
     "valid_rows",
 ]
 
@@ -106,6 +107,21 @@ def pad_nan_rows(x: jax.Array, rows: int) -> jax.Array:
 def take_rows(x: jax.Array, ids: jax.Array) -> jax.Array:
     """Rows ``x[ids]``; index ``n`` (padding) gives an all-NaN row."""
     return x.at[ids].get(mode="fill", fill_value=jnp.nan)
+
+
+def take_through(scratch: jax.Array, x: jax.Array, idx: jax.Array):
+    """``x[idx]`` for in-bounds ``(k,)`` indices, read inside a loop through ``scratch``, a
+    loop-carried ``(k + 1,)`` array of ``x``'s dtype: returns ``(values, scratch)``.
+
+    XLA's CPU backend splits a fused gather over threads by the bytes of its operands, so a
+    few values read from a large array inside a loop body cost a cross-thread hand-off (some
+    microseconds) per read. Written into ``scratch`` with ``dynamic_update_slice`` (an in-place
+    update, which is never split) they cost nanoseconds. The extra slot keeps XLA from
+    replacing the update by its operand.
+    """
+    k = idx.shape[0]
+    scratch = lax.dynamic_update_slice(scratch, x[idx], (0,))
+    return scratch[:k], scratch
 
 
 def strided_rows(x: jax.Array, order: jax.Array, count, size: int):

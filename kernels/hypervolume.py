@@ -478,20 +478,25 @@ def _pack(xs: list) -> jax.Array:
     return out
 
 
-def _gather(buf: jax.Array, idx: list) -> jax.Array:
-    """``buf[idx]`` for a list of in-bounds scalar indices, as one gather."""
-    return lax.gather(buf, _pack(idx)[:, None], _GATHER, (1,),
+def _gather(buf: jax.Array, idx: list, scratch: jax.Array):
+    """``buf[idx]`` for a list of in-bounds scalar indices, as one gather read through the
+    loop-carried ``scratch`` (see :func:`frontier.kernels._primitives.take_through`):
+    ``(values, scratch)``."""
+    vals = lax.gather(buf, _pack(idx)[:, None], _GATHER, (1,),
                       mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+    scratch = lax.dynamic_update_slice(scratch, vals, (0,))
+    return scratch[:len(idx)], scratch
 
 
-def _scatter(buf: jax.Array, idx: jax.Array, val: jax.Array, block: int) -> jax.Array:
-    """``buf.at[idx].set(val)``, in order: one in-place ``dynamic_update_slice`` per scalar,
-    then one for the last ``block`` values, written contiguously from ``idx[-block]``
-    (XLA's CPU scatter copies the whole buffer)."""
-    k = idx.shape[0] - block
-    for j in range(k):
-        buf = lax.dynamic_update_slice(buf, val[j:j + 1], (idx[j],))
-    return lax.dynamic_update_slice(buf, val[k:], (idx[k],))
+_SCATTER = lax.ScatterDimensionNumbers(
+    update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))
+
+
+def _scatter(buf: jax.Array, idx: jax.Array, val: jax.Array) -> jax.Array:
+    """``buf.at[idx].set(val)`` for in-bounds indices as one in-place scatter; repeated
+    indices must carry the same value (the order of their writes is unspecified)."""
+    return lax.scatter(buf, idx[:, None], val, _SCATTER,
+                       mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
 
 
 def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
@@ -512,7 +517,9 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     bit-cast to the integer type of their width), each step reads it with three gathers (the
     indices of each depend on the values of the one before) and writes it with one scatter.
     Disabled writes go to a sink slot per field; two writes of one step to the same real
-    slot carry the same value.
+    slot carry the same value. The gathers go through a small loop-carried scratch array
+    (:func:`frontier.kernels._primitives.take_through`): a gather from the whole buffer is
+    otherwise split over threads once the buffer passes about 512 KiB (``n`` near 4000).
     """
     n = p.shape[0]
     dt = p.dtype
@@ -554,7 +561,8 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     def body(c):
         # the previous step's writes first: a buffer read before it is written in place
         # is copied whole every step
-        buf = _scatter(*c, NSTATE)
+        buf = _scatter(*c[:3])
+        scratch = c[3]
         state = lax.slice(buf, (ST,), (ST + NSTATE,))
         t, mode, cur, aux, rr, qlast, fi, fcnt, fpos, fbit, frem, fdel, fret = (
             state[k] for k in range(NSTATE))
@@ -563,14 +571,14 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         rh = jnp.minimum(rr, none)
         fd_np = fpos + fbit
         pred = fpos
-        g1 = _gather(buf, [
+        g1, scratch = _gather(buf, [
             XR + tc, ZS + tc, LEFT + tc, VALID + tc,
             IOFF + I_ALIVE + cc, F_XHI + cc, F_H + cc, F_ZL + cc, IOFF + I_NEXT + cc,
             IOFF + I_PREV + cc, PX + cc, PY + jnp.minimum(cur, tail),
             IOFF + I_ALIVE + rh, IOFF + I_TAIL + rh, IOFF + I_FEN + jnp.clip(fi, 0, n),
             IOFF + I_FEN + jnp.minimum(fd_np, n), IOFF + I_ALIVE + jnp.minimum(pred, none),
             PY + jnp.minimum(aux, none), PX + jnp.minimum(aux, none),
-            IOFF + I_STNX + jnp.minimum(aux, tail), PX + jnp.minimum(rr, tail)])
+            IOFF + I_STNX + jnp.minimum(aux, tail), PX + jnp.minimum(rr, tail)], scratch)
         qs, lft, ok = g1[0], g1[2], g1[3] == 1
         qz = i2f(g1[1])
         c_alive = (cur != none) & (g1[4] == 1)
@@ -580,11 +588,12 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         py_aux, px_aux, stnx_aux, px_rr = i2f(g1[17]), i2f(g1[18]), g1[19], i2f(g1[20])
         is_ = [mode == k for k in range(10)]
         owner = jnp.where(is_[CLOSE], aux, jnp.where(is_[CUTR], lft, rr))
-        g2 = _gather(buf, [PX + qs, PY + qs, PY + lft, IOFF + I_STNX + lft,
-                           IOFF + I_STPV + lft, IOFF + I_TAIL + lft, PY + owner])
+        g2, scratch = _gather(buf, [PX + qs, PY + qs, PY + lft, IOFF + I_STNX + lft,
+                                    IOFF + I_STPV + lft, IOFF + I_TAIL + lft, PY + owner],
+                              scratch)
         qx, qy, ly = i2f(g2[0]), i2f(g2[1]), i2f(g2[2])
         nxt_l, stpv_l, tail_l, py_own = g2[3], g2[4], g2[5], i2f(g2[6])
-        g3 = _gather(buf, [PX + nxt_l, PY + nxt_l, PY + stpv_l])
+        g3, scratch = _gather(buf, [PX + nxt_l, PY + nxt_l, PY + stpv_l], scratch)
         px_nl, py_nl, py_pl = i2f(g3[0]), i2f(g3[1]), i2f(g3[2])
         # CLASSIFY. q's dominators on the staircase: L (strictly left in x: the Fenwick
         # pass), or L's successor when it has q's x (earlier in z order). Exactly one makes
@@ -734,14 +743,14 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         # first of each kind adds to the value it overwrites (read by one more gather)
         fidx = [jnp.asarray(i).astype(it) for i, _ in fw]
         iidx = [IOFF + jnp.asarray(i).astype(it) for i, _ in iw]
-        old = _gather(buf, [fidx[0], iidx[0]])
+        old, scratch = _gather(buf, [fidx[0], iidx[0]], scratch)
         fval = [f2i(i2f(old[0]) + jnp.asarray(fw[0][1]).astype(dt))]
         fval += [f2i(v) for _, v in fw[1:]]
         ival = [old[1] + jnp.asarray(iw[0][1]).astype(it)]
         ival += [jnp.asarray(v).astype(it) for _, v in iw[1:]]
         sidx = [jnp.asarray(ST + k, it) for k in range(NSTATE)]
         sval = [jnp.asarray(v).astype(it) for v in state]
-        return buf, _pack(fidx + iidx + sidx), _pack(fval + ival + sval)
+        return buf, _pack(fidx + iidx + sidx), _pack(fval + ival + sval), scratch
 
     ibuf = jnp.full(8 * size, none, it).at[I_ALIVE + jnp.arange(size)].set(0)
     ibuf = ibuf.at[I_STNX + head].set(tail).at[I_STPV + tail].set(head)
@@ -755,8 +764,9 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     nw = 6 + 12 + NSTATE
     widx = jnp.concatenate([jnp.full(nw - NSTATE, ST, it), ST + jnp.arange(NSTATE, dtype=it)])
     wval = jnp.concatenate([jnp.zeros(nw - NSTATE, it), state0])
-    pending = lax.while_loop(lambda c: c[2][nw - NSTATE] < n, body, (buf, widx, wval))
-    buf = _scatter(*pending, NSTATE)
+    pending = lax.while_loop(lambda c: c[2][nw - NSTATE] < n, body,
+                             (buf, widx, wval, jnp.zeros(22, it)))
+    buf = _scatter(*pending[:3])
     contrib, sh, szl, sxhi = (i2f(buf[o:o + size]) for o in (F_CONTRIB, F_H, F_ZL, F_XHI))
     salive = buf[IOFF + I_ALIVE:IOFF + I_ALIVE + size]
     sown = buf[IOFF + I_OWN:IOFF + I_OWN + size]

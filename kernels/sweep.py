@@ -22,6 +22,7 @@ from ._primitives import (
     radix_order,
     runs,
     sort_key,
+    take_through,
     valid_rows,
 )
 from .filter import FilterConfig, exact_pass, pareto_rank_filter, peel_sorted
@@ -135,10 +136,19 @@ def pareto_rank_sweep(x, *, block_size: int = 32):
         lane = lax.iota(I32, b)
 
         def block(j, state):
-            tails, nf, ranks = state
+            tails, nf, ranks, scratch = state
             fb = lax.dynamic_slice(f2, (j * b,), (b,))
             ab = lax.dynamic_slice(actp, (j * b,), (b,))
-            ext = jnp.minimum(jnp.searchsorted(tails, fb, side="right").astype(I32), nf)
+            # the number of tails <= fb (tails are non-decreasing): a branchless binary search
+            # whose reads go through `scratch` (see take_through)
+            ext = jnp.zeros((b,), I32)
+            step = 1 << (n.bit_length() - 1)
+            while step:
+                probe = ext + step
+                t, scratch = take_through(scratch, tails, jnp.minimum(probe, n) - 1)
+                ext = jnp.where((probe <= n) & (t <= fb), probe, ext)
+                step >>= 1
+            ext = jnp.minimum(ext, nf)
 
             def inner(i, r):
                 fi = fb[i]
@@ -150,11 +160,12 @@ def pareto_rank_sweep(x, *, block_size: int = 32):
             tails = tails.at[jnp.where(ab, r, n)].min(jnp.where(ab, fb, inf), mode="drop")
             nf = jnp.maximum(nf, jnp.max(jnp.where(ab, r + 1, 0)))
             ranks = lax.dynamic_update_slice(ranks, r, (j * b,))
-            return tails, nf, ranks
+            return tails, nf, ranks, scratch
 
         tails0 = jnp.full((n,), jnp.inf, x.dtype)
-        _, num_fronts, ranks = lax.fori_loop(
-            0, nb, block, (tails0, jnp.int32(0), jnp.zeros((nb * b,), I32))
+        _, num_fronts, ranks, _ = lax.fori_loop(
+            0, nb, block, (tails0, jnp.int32(0), jnp.zeros((nb * b,), I32),
+                           jnp.zeros((b + 1,), x.dtype))
         )
         ranks = ranks[:n]
     ranks = ranks[leader]
