@@ -562,7 +562,8 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         # the previous step's writes first: a buffer read before it is written in place
         # is copied whole every step
         buf = _scatter(*c[:3])
-        scratch = c[3]
+        s1, s2, s3, s4 = c[3]  # one scratch per gather: a scratch read after it is
+        # written again is copied
         state = lax.slice(buf, (ST,), (ST + NSTATE,))
         t, mode, cur, aux, rr, qlast, fi, fcnt, fpos, fbit, frem, fdel, fret = (
             state[k] for k in range(NSTATE))
@@ -571,14 +572,14 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         rh = jnp.minimum(rr, none)
         fd_np = fpos + fbit
         pred = fpos
-        g1, scratch = _gather(buf, [
+        g1, s1 = _gather(buf, [
             XR + tc, ZS + tc, LEFT + tc, VALID + tc,
             IOFF + I_ALIVE + cc, F_XHI + cc, F_H + cc, F_ZL + cc, IOFF + I_NEXT + cc,
             IOFF + I_PREV + cc, PX + cc, PY + jnp.minimum(cur, tail),
             IOFF + I_ALIVE + rh, IOFF + I_TAIL + rh, IOFF + I_FEN + jnp.clip(fi, 0, n),
             IOFF + I_FEN + jnp.minimum(fd_np, n), IOFF + I_ALIVE + jnp.minimum(pred, none),
             PY + jnp.minimum(aux, none), PX + jnp.minimum(aux, none),
-            IOFF + I_STNX + jnp.minimum(aux, tail), PX + jnp.minimum(rr, tail)], scratch)
+            IOFF + I_STNX + jnp.minimum(aux, tail), PX + jnp.minimum(rr, tail)], s1)
         qs, lft, ok = g1[0], g1[2], g1[3] == 1
         qz = i2f(g1[1])
         c_alive = (cur != none) & (g1[4] == 1)
@@ -588,12 +589,11 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         py_aux, px_aux, stnx_aux, px_rr = i2f(g1[17]), i2f(g1[18]), g1[19], i2f(g1[20])
         is_ = [mode == k for k in range(10)]
         owner = jnp.where(is_[CLOSE], aux, jnp.where(is_[CUTR], lft, rr))
-        g2, scratch = _gather(buf, [PX + qs, PY + qs, PY + lft, IOFF + I_STNX + lft,
-                                    IOFF + I_STPV + lft, IOFF + I_TAIL + lft, PY + owner],
-                              scratch)
+        g2, s2 = _gather(buf, [PX + qs, PY + qs, PY + lft, IOFF + I_STNX + lft,
+                               IOFF + I_STPV + lft, IOFF + I_TAIL + lft, PY + owner], s2)
         qx, qy, ly = i2f(g2[0]), i2f(g2[1]), i2f(g2[2])
         nxt_l, stpv_l, tail_l, py_own = g2[3], g2[4], g2[5], i2f(g2[6])
-        g3, scratch = _gather(buf, [PX + nxt_l, PY + nxt_l, PY + stpv_l], scratch)
+        g3, s3 = _gather(buf, [PX + nxt_l, PY + nxt_l, PY + stpv_l], s3)
         px_nl, py_nl, py_pl = i2f(g3[0]), i2f(g3[1]), i2f(g3[2])
         # CLASSIFY. q's dominators on the staircase: L (strictly left in x: the Fenwick
         # pass), or L's successor when it has q's x (earlier in z order). Exactly one makes
@@ -743,14 +743,14 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
         # first of each kind adds to the value it overwrites (read by one more gather)
         fidx = [jnp.asarray(i).astype(it) for i, _ in fw]
         iidx = [IOFF + jnp.asarray(i).astype(it) for i, _ in iw]
-        old, scratch = _gather(buf, [fidx[0], iidx[0]], scratch)
+        old, s4 = _gather(buf, [fidx[0], iidx[0]], s4)
         fval = [f2i(i2f(old[0]) + jnp.asarray(fw[0][1]).astype(dt))]
         fval += [f2i(v) for _, v in fw[1:]]
         ival = [old[1] + jnp.asarray(iw[0][1]).astype(it)]
         ival += [jnp.asarray(v).astype(it) for _, v in iw[1:]]
         sidx = [jnp.asarray(ST + k, it) for k in range(NSTATE)]
         sval = [jnp.asarray(v).astype(it) for v in state]
-        return buf, _pack(fidx + iidx + sidx), _pack(fval + ival + sval), scratch
+        return buf, _pack(fidx + iidx + sidx), _pack(fval + ival + sval), (s1, s2, s3, s4)
 
     ibuf = jnp.full(8 * size, none, it).at[I_ALIVE + jnp.arange(size)].set(0)
     ibuf = ibuf.at[I_STNX + head].set(tail).at[I_STPV + tail].set(head)
@@ -765,7 +765,7 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     widx = jnp.concatenate([jnp.full(nw - NSTATE, ST, it), ST + jnp.arange(NSTATE, dtype=it)])
     wval = jnp.concatenate([jnp.zeros(nw - NSTATE, it), state0])
     pending = lax.while_loop(lambda c: c[2][nw - NSTATE] < n, body,
-                             (buf, widx, wval, jnp.zeros(22, it)))
+                             (buf, widx, wval, tuple(jnp.zeros(k + 1, it) for k in (21, 7, 3, 2))))
     buf = _scatter(*pending[:3])
     contrib, sh, szl, sxhi = (i2f(buf[o:o + size]) for o in (F_CONTRIB, F_H, F_ZL, F_XHI))
     salive = buf[IOFF + I_ALIVE:IOFF + I_ALIVE + size]
