@@ -43,6 +43,33 @@ def test_first_true_lists_the_first_cap_true_entries_in_order(n, cap):
         assert int(count) == int(mask.sum())
 
 
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.int32])
+def test_take_through_reads_what_indexing_reads_inside_a_loop(dtype):
+    # 2^17 entries: above the size at which XLA's CPU backend splits a plain gather
+    x = jnp.asarray(np.random.default_rng(0).permutation(1 << 17), dtype)
+    idx = jnp.asarray(np.random.default_rng(1).integers(0, 1 << 17, size=(5, 32)), jnp.int32)
+
+    def body(j, c):
+        acc, scratch = c
+        vals, scratch = P.take_through(scratch, x, idx[j])
+        return acc + vals, scratch
+
+    got, _ = jax.jit(lambda: jax.lax.fori_loop(
+        0, 5, body, (jnp.zeros(32, dtype), jnp.zeros(33, dtype))))()
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(x)[np.asarray(idx)].sum(0))
+
+
+@pytest.mark.parametrize("kind", ["uniform", "rounded"])
+def test_2d_rank_sweep_above_the_split_size_matches_moocore(kind):
+    rng = np.random.default_rng(7)
+    x = rng.random((70_001, 2))
+    if kind == "rounded":
+        x = np.round(x, 2)  # ties and duplicates
+    x = np.asarray(jnp.asarray(x)).astype(np.float64)  # the values the kernel sees
+    got = np.asarray(sweep.pareto_rank_sweep(jnp.asarray(x)))
+    np.testing.assert_array_equal(got, moocore.pareto_rank(x))
+
+
 # ------------------------------------------------------------------- the pivot pre-filter
 def _pivot(inner):
     return jax.jit(
