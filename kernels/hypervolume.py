@@ -493,10 +493,9 @@ _SCATTER = lax.ScatterDimensionNumbers(
 
 
 def _scatter(buf: jax.Array, idx: jax.Array, val: jax.Array) -> jax.Array:
-    """``buf.at[idx].set(val)`` for in-bounds indices as one in-place scatter; repeated
-    indices must carry the same value (the order of their writes is unspecified)."""
-    return lax.scatter(buf, idx[:, None], val, _SCATTER,
-                       mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+    """``buf.at[idx].set(val)`` as one in-place scatter (indices clamped into the buffer);
+    repeated indices must carry the same value (the order of their writes is unspecified)."""
+    return lax.scatter(buf, idx[:, None], val, _SCATTER, mode=lax.GatherScatterMode.CLIP)
 
 
 def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
