@@ -386,8 +386,12 @@ def _wait_for_figures(parent, proc, timeout=240.0):
     raise AssertionError("no figures appeared")
 
 
+# A shell that starts a job in the background without job control (as CI scripts do) leaves
+# SIGINT ignored in it and its children, so Python installs no KeyboardInterrupt handler there;
+# the child restores it, as a terminal's Ctrl-C would find it.
 _STALL_AFTER_FIRST_FIGURE = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import frontier.plot._save as save
 from frontier import cli
 real = save.save_figure
