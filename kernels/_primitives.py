@@ -25,9 +25,11 @@ __all__ = [
     "DUPLICATE_SAMPLE",
     "I32",
     "append_live",
+    "argmin_first",
     "canon_zero",
     "finish_ranks",
     "first_true",
+    "first_true_of",
     "float_from_key",
     "lex_order",
     "on_prefix",
@@ -45,6 +47,7 @@ __all__ = [
     "strided_rows",
     "take_rows",
     "take_through",
+    "true_groups",
     "valid_rows",
 ]
 
@@ -231,7 +234,8 @@ def first_true(mask: jax.Array, cap: int):
     of 16 entries (one matmul), their prefix sums (:func:`prefix_count`'s matmuls), then each
     output slot finds its group by binary search and its entry among the group's 16.
     ``O(n + cap (log n + 16))``. Exact while ``n <= 2^24`` (``float32`` counts); longer
-    masks use :func:`append_live`.
+    masks use :func:`append_live`. To try several ``cap``, count once with
+    :func:`true_groups` and pick with :func:`first_true_of`.
 
     Examples
     --------
@@ -243,17 +247,62 @@ def first_true(mask: jax.Array, cap: int):
     n = mask.shape[0]
     if n > (1 << 24):
         return append_live(jnp.full((cap,), n, I32), jnp.int32(0), lax.iota(I32, n), mask)
+    groups = true_groups(mask)
+    return first_true_of(groups, cap), groups[-1]
+
+
+def true_groups(mask: jax.Array):
+    """The ``O(n)`` half of :func:`first_true`, shared by several ``cap``: ``(mask, groups,
+    counts, prefix, count)``, with ``groups`` the mask as ``float32`` rows of 16 (``None`` past
+    ``2^24`` entries), their counts and inclusive prefix counts, and the number of true
+    entries (``int32``)."""
+    n = mask.shape[0]
+    if n > (1 << 24):
+        return mask, None, None, None, jnp.sum(mask, dtype=I32)
     g = 16
     r = -(-n // g)
     lv = jnp.pad(mask, (0, r * g - n)).reshape(r, g).astype(jnp.float32)
     cnt = jnp.matmul(lv, jnp.ones((g,), jnp.float32), precision=lax.Precision.HIGHEST)
     pc = _prefix_sum(cnt)
+    return mask, lv, cnt, pc, pc[r - 1].astype(I32)
+
+
+def first_true_of(groups, cap: int) -> jax.Array:
+    """The ``O(cap (log n + 16))`` half of :func:`first_true`: the first ``cap`` indices, from
+    :func:`true_groups`."""
+    mask, lv, cnt, pc, count = groups
+    n = mask.shape[0]
+    if lv is None:
+        return append_live(jnp.full((cap,), n, I32), jnp.int32(0), lax.iota(I32, n), mask)[0]
+    g = lv.shape[1]
+    r = lv.shape[0]
     k = lax.iota(jnp.float32, cap) + 1
     grp = jnp.minimum(jnp.searchsorted(pc, k, side="left").astype(I32), r - 1)
     within = k - (pc[grp] - cnt[grp])  # 1-based position among the group's true entries
-    pos = jnp.argmax(_tri_matmul(lv[grp]) >= within[:, None], axis=1).astype(I32)
-    count = pc[r - 1].astype(I32)
-    return jnp.where(lax.iota(I32, cap) < count, grp * g + pos, n), count
+    # the first position whose prefix count reaches `within` = how many stay below it (a
+    # matmul: XLA on CPU reduces rows of 16 slowly)
+    below = (_tri_matmul(lv[grp]) < within[:, None]).astype(jnp.float32)
+    pos = jnp.matmul(below, jnp.ones((g,), jnp.float32),
+                     precision=lax.Precision.HIGHEST).astype(I32)
+    return jnp.where(lax.iota(I32, cap) < count, grp * g + pos, n)
+
+
+def argmin_first(v: jax.Array) -> jax.Array:
+    """``jnp.argmin`` of a 1-D array without NaN (the first index of the least value), in two
+    levels: XLA on CPU runs one long variadic (value, index) reduction several times slower
+    than a minimum per row of 1024 and two short ``argmin``."""
+    n = v.shape[0]
+    b = 1024
+    if n < 8 * b:
+        return jnp.argmin(v).astype(I32)
+    q = n // b
+    rows = v[: q * b].reshape(q, b)  # no padding: a padded reshape fuses into a slow loop
+    i = jnp.argmin(jnp.min(rows, axis=1)).astype(I32)
+    j = i * b + jnp.argmin(lax.dynamic_index_in_dim(rows, i, keepdims=False)).astype(I32)
+    if q * b == n:
+        return j
+    t = q * b + jnp.argmin(v[q * b:]).astype(I32)
+    return jnp.where(v[t] < v[j], t, j)
 
 
 def append_live(buf: jax.Array, kept, ids: jax.Array, live: jax.Array):

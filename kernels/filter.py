@@ -15,6 +15,7 @@ non-dominated set (:func:`frontier.kernels._primitives.removes`).
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import NamedTuple
 
@@ -25,13 +26,15 @@ from jax import lax
 from ._primitives import (
     I32,
     append_live,
+    argmin_first,
     finish_ranks,
-    first_true,
+    first_true_of,
     pad_nan_rows,
     removes,
     slot_size,
     strided_rows,
     take_rows,
+    true_groups,
     valid_rows,
 )
 
@@ -463,7 +466,7 @@ def _best_pivot(x):
         term = (x[:, j] - lo[j]) * scale[j]
         score = term if score is None else score + term
     score = jnp.where(jnp.isnan(score), jnp.asarray(jnp.inf, x.dtype), score)
-    return take_rows(x, jnp.argmin(score).astype(I32)[None])[0]
+    return take_rows(x, argmin_first(score)[None])[0]
 
 
 def _dominated_by(piv, x):
@@ -485,8 +488,9 @@ def nondominated_pivot(x, keep_weakly=False, *, inner, fallback=None):
     one pass. If it dominates at least three quarters of a strided sample of 1024 rows, the
     rows it dominates and the rows with NaN are dropped in a second pass, and the survivors,
     compacted in input order
-    (:func:`frontier.kernels._primitives.first_true`), are resolved by the mask kernel
-    ``inner`` on a buffer of ``n / 64`` rows, or ``n / 8`` rows when they do not fit.
+    (:func:`frontier.kernels._primitives.first_true_of`), are resolved by the mask kernel
+    ``inner`` on the smallest buffer that holds them: ``4 sqrt(n)`` rows (when that is at most
+    half of the next), ``n / 64`` or ``n / 8``.
     Otherwise (or when even those do not fit) ``fallback`` (default ``inner``) runs on all of
     ``x``. Exact: every row the pivot dominates is dominated, and a survivor dominated by a
     dropped row is also dominated by a non-dominated row, which survives (dominance is
@@ -506,6 +510,9 @@ def nondominated_pivot(x, keep_weakly=False, *, inner, fallback=None):
     n = x.shape[0]
     fallback = inner if fallback is None else fallback
     caps = sorted({min(n, slot_size(n, 64)), min(n, slot_size(n, 8))})
+    root = 16 * -(-4 * math.isqrt(n) // 16)  # 2-D uniform-like data keep about 2 sqrt(n) rows
+    if 2 * root <= caps[0]:
+        caps.insert(0, root)
     piv = _best_pivot(x)
     _, xs = strided_rows(x, lax.iota(I32, n), jnp.int32(n), 1024)
     alive = jnp.sum(valid_rows(xs) & ~_dominated_by(piv, xs), dtype=I32)
@@ -517,11 +524,12 @@ def nondominated_pivot(x, keep_weakly=False, *, inner, fallback=None):
         live = ~_dominated_by(piv, x)
         for j in range(x.shape[1]):  # drop the NaN rows (the wrappers' padding) column-wise
             live = live & ~jnp.isnan(x[:, j])
-        ids, count = first_true(live, caps[0])
+        groups = true_groups(live)
+        count = groups[-1]
 
         def on(i):
             def run(x):
-                sub = ids if i == 0 else first_true(live, caps[i])[0]
+                sub = first_true_of(groups, caps[i])
                 mask = inner(take_rows(x, sub), keep_weakly)
                 return jnp.zeros((n,), bool).at[sub].set(mask, mode="drop")
 

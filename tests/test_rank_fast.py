@@ -43,6 +43,34 @@ def test_first_true_lists_the_first_cap_true_entries_in_order(n, cap):
         assert int(count) == int(mask.sum())
 
 
+def test_first_true_of_one_count_answers_every_cap():
+    mask = np.random.default_rng(5).random(70_001) < 0.01
+    groups = jax.jit(P.true_groups)(jnp.asarray(mask))
+    assert int(groups[-1]) == int(mask.sum())
+    for cap in (16, 512, 704, 4096):
+        got = jax.jit(P.first_true_of, static_argnums=1)(groups, cap)
+        want = np.flatnonzero(mask)[:cap]
+        np.testing.assert_array_equal(np.asarray(got), np.concatenate(
+            [want, np.full(cap - len(want), 70_001)]))
+
+
+@pytest.mark.parametrize("n", [1, 5, 8191, 8192, 10_000, 1 << 16, 70_001])
+def test_argmin_first_is_the_first_index_of_the_least_value(n):
+    rng = np.random.default_rng(n)
+    for case in ("random", "ties", "last", "inf"):
+        v = rng.random(n).astype(np.float32)
+        if case == "ties":  # the least value at several places, one of them early
+            v = np.round(v, 1)
+        elif case == "last":  # the least value only in the tail beyond the rows of 1024
+            v[-1] = -1.0
+        elif case == "inf":
+            v[:] = np.inf
+        got = int(jax.jit(P.argmin_first)(jnp.asarray(v)))
+        assert got == int(np.argmin(v)), case
+    ints = rng.integers(0, 3, n).astype(np.int32)
+    assert int(jax.jit(P.argmin_first)(jnp.asarray(ints))) == int(np.argmin(ints))
+
+
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.int32])
 def test_take_through_reads_what_indexing_reads_inside_a_loop(dtype):
     # 2^17 entries: above the size at which XLA's CPU backend splits a plain gather
@@ -113,6 +141,29 @@ def test_pivot_prefilter_matches_brute_force_on_every_branch(m):
         for kw in (False, True):
             got = np.asarray(fn(jnp.asarray(x), kw))
             np.testing.assert_array_equal(got, oracle.nondominated(x, kw), f"{name} kw={kw}")
+
+
+@pytest.mark.parametrize("m", [2, 3])
+def test_pivot_prefilter_on_large_sets_takes_every_buffer_and_matches_moocore(m):
+    # n = 300,000: the 4 sqrt(n) = 2192-row buffer is in play (below n/64 = 4688)
+    rng = np.random.default_rng(20 + m)
+    n = 300_000
+    fn = _pivot(sweep.nondominated_sweep if m == 2 else pivot_filter.nondominated_filter)
+    for k in (1000, 3000, 20_000):  # rows left by the pivot: sqrt buffer, n/64, n/8
+        x = 1 + rng.random((n, m))
+        x[rng.permutation(n)[:k]] = _antichain(rng, k, m)
+        x = x.astype(np.float32)
+        x[rng.integers(0, n, 50)] = x[rng.integers(0, n, 50)]  # exact duplicates
+        x[rng.integers(0, n, 5), 0] = np.nan
+        for kw in (False, True):
+            got = np.asarray(fn(jnp.asarray(x), kw))
+            ok = ~np.isnan(x).any(axis=1)
+            want = np.zeros(n, bool)
+            want[ok] = moocore.is_nondominated(x[ok].astype(np.float64), keep_weakly=kw)
+            np.testing.assert_array_equal(got, want, f"k={k} kw={kw}")
+    x = rng.random((n, m)).astype(np.float32)  # uniform: a few thousand rows survive
+    np.testing.assert_array_equal(
+        np.asarray(fn(jnp.asarray(x), False)), moocore.is_nondominated(x.astype(np.float64)))
 
 
 def test_pivot_prefilter_tiny_and_degenerate_inputs():
