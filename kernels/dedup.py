@@ -30,13 +30,14 @@ from ._primitives import (
 __all__ = ["dedup_rows", "pareto_rank_dedup", "sample_duplicates"]
 
 
-def sample_duplicates(h, size: int = DUPLICATE_SAMPLE):
+def sample_duplicates(h, size: int = DUPLICATE_SAMPLE, valid=None):
     """Number of equal adjacent hashes in a spread sample of ``size`` rows (0 when the sample
     has no repeated row). A cheap test of whether deduplication pays.
 
     ``h`` is the rows' :func:`frontier.kernels._primitives.row_hash`. The sample takes rows
     ``i * P mod n`` for a prime ``P > n`` (computed at trace time in exact integers): distinct
-    rows, spread over the input.
+    rows, spread over the input. ``valid``: the rows that count (e.g. not NaN); the others
+    are never repeats, so the NaN rows the wrappers pad with do not look like duplicates.
 
     Examples
     --------
@@ -48,7 +49,10 @@ def sample_duplicates(h, size: int = DUPLICATE_SAMPLE):
     n = h.shape[0]
     s = min(n, size)
     ids = np.asarray([(i * 2654435761) % n for i in range(s)], np.int32)
-    hs = jnp.sort(h[ids])
+    hs = h[ids]
+    if valid is not None:  # hashes are >= 0: give each other row its own negative value
+        hs = jnp.where(valid[ids], hs, -1 - lax.iota(I32, s))
+    hs = jnp.sort(hs)
     return jnp.sum(hs[1:] == hs[:-1], dtype=I32)
 
 
@@ -93,9 +97,10 @@ def pareto_rank_dedup(x, *, inner, min_duplicates: int = 4):
 
     ``inner`` is a rank kernel (e.g. :func:`frontier.kernels.filter.pareto_rank_filter`). If a
     spread sample of :data:`frontier.kernels._primitives.DUPLICATE_SAMPLE` rows holds at least
-    ``min_duplicates`` repeated hashes (:func:`sample_duplicates`), the distinct rows are
-    ranked, on ``n // 8`` rows when they fit, and the ranks broadcast to every copy; otherwise
-    ``inner`` runs on ``x`` directly. Same result as ``inner(x)``; the sample and the grouping
+    ``min_duplicates`` repeated hashes among its NaN-free rows (:func:`sample_duplicates`;
+    the NaN rows the wrappers pad with are not repeats), the distinct rows are ranked, on
+    ``n // 8`` rows when they fit, and the ranks broadcast to every copy; otherwise ``inner``
+    runs on ``x`` directly. Same result as ``inner(x)``; the sample and the grouping
     cost ``O(n)`` plus two or three ``int32`` sorts.
     """
     n = x.shape[0]
@@ -116,4 +121,5 @@ def pareto_rank_dedup(x, *, inner, min_duplicates: int = 4):
 
     if n < 2 * small:
         return inner(x)
-    return lax.cond(sample_duplicates(h) >= min_duplicates, grouped, direct, x)
+    dups = sample_duplicates(h, valid=valid_rows(x))
+    return lax.cond(dups >= min_duplicates, grouped, direct, x)

@@ -491,6 +491,12 @@ def test_duplicate_sample_sees_only_distinct_rows():
         assert int(dedup.sample_duplicates(P.row_hash(x))) == 0
     y = jnp.zeros((5000, 3), jnp.float32)
     assert int(dedup.sample_duplicates(P.row_hash(y))) == P.DUPLICATE_SAMPLE - 1
+    # the NaN rows the wrappers pad with are identical, but they are not repeats
+    z = jnp.concatenate([x, jnp.full((3000, 3), jnp.nan)])
+    assert int(dedup.sample_duplicates(P.row_hash(z))) >= 4  # enough to take the dedup branch
+    assert int(dedup.sample_duplicates(P.row_hash(z), valid=P.valid_rows(z))) == 0
+    assert int(dedup.sample_duplicates(P.row_hash(y), valid=P.valid_rows(y))) == (
+        P.DUPLICATE_SAMPLE - 1)
 
 
 def test_batched_ranks_3d_above_the_dense_size():

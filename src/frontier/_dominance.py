@@ -116,6 +116,12 @@ def _pad_rows(x, *, size):
     return jnp.pad(x, pad, constant_values=jnp.nan)
 
 
+@partial(jax.jit, static_argnames=("n",))
+def _unpad(out, *, n):
+    # jitted: a plain `out[..., :n]` spends more time in Python than a 10^5-row mask kernel
+    return out[..., :n]
+
+
 def _apply_kernel(x, keep_weakly, *, flip, kind, method, batched):
     """Flip the maximised objectives and run a kernel (on every set when ``batched``)."""
     x = minimised(x, flip)
@@ -156,7 +162,7 @@ def _run(x, keep_weakly, *, flip, kind, method, batched):
     if size > n:
         x = _pad_rows(x, size=size)
     out = _kernel(x, keep_weakly, flip=flip, kind=kind, method=method, batched=batched)
-    return out[..., :n] if size > n else out
+    return _unpad(out, n=n) if size > n else out
 
 
 def _prepare(points, maximise, *, batched: bool):
