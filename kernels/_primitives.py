@@ -14,6 +14,7 @@ about a second of compile time per call site (the kernels avoid it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -76,20 +77,32 @@ def slot_size(n: int, fraction: int = 16) -> int:
     return max(16, -(-n // (16 * fraction)) * 16)
 
 
-def on_prefix(fn: Callable[[jax.Array], jax.Array], x: jax.Array, count, size: int) -> jax.Array:
+def on_prefix(
+    fn: Callable[[jax.Array], jax.Array], x: jax.Array, count, size: int | tuple[int, ...]
+) -> jax.Array:
     """``fn(x[:size])`` when ``count <= size``, else ``fn(x)`` (``lax.cond`` between two
-    compiled sizes). The caller has compacted the ``count`` rows that matter to the front of
-    ``x``. A per-row result of the short call is padded with zeros to ``x.shape[0]`` rows; a
+    compiled sizes); with a tuple of sizes, the smallest that holds ``count`` (one compiled
+    size each). The caller has compacted the ``count`` rows that matter to the front of
+    ``x``. A per-row result of a short call is padded with zeros to ``x.shape[0]`` rows; a
     scalar result is returned as it is."""
     n = x.shape[0]
+    sizes = sorted({min(int(s), n) for s in ((size,) if isinstance(size, int) else size)})
 
-    def short(x):
-        out = fn(x[:size])
-        if out.ndim == 0:
-            return out
-        return jnp.concatenate([out, jnp.zeros((n - size, *out.shape[1:]), out.dtype)])
+    def short(size):
+        def run(x):
+            out = fn(x[:size])
+            if out.ndim == 0:
+                return out
+            return jnp.concatenate([out, jnp.zeros((n - size, *out.shape[1:]), out.dtype)])
 
-    return lax.cond(count <= size, short, fn, x)
+        return run
+
+    def pick(i, x):
+        if i == len(sizes) or sizes[i] >= n:
+            return fn(x)
+        return lax.cond(count <= sizes[i], short(sizes[i]), partial(pick, i + 1), x)
+
+    return pick(0, x)
 
 
 # --------------------------------------------------------------------------------------------

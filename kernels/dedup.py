@@ -99,9 +99,9 @@ def pareto_rank_dedup(x, *, inner, min_duplicates: int = 4):
     spread sample of :data:`frontier.kernels._primitives.DUPLICATE_SAMPLE` rows holds at least
     ``min_duplicates`` repeated hashes among its NaN-free rows (:func:`sample_duplicates`;
     the NaN rows the wrappers pad with are not repeats), the distinct rows are ranked, on
-    ``n // 8`` rows when they fit, and the ranks broadcast to every copy; otherwise ``inner``
-    runs on ``x`` directly. Same result as ``inner(x)``; the sample and the grouping
-    cost ``O(n)`` plus two or three ``int32`` sorts.
+    ``n // 8`` or ``n // 4`` rows when they fit, and the ranks broadcast to every copy;
+    otherwise ``inner`` runs on ``x`` directly. Same result as ``inner(x)``; the sample and
+    the grouping cost ``O(n)`` plus two or three ``int32`` sorts.
     """
     n = x.shape[0]
     small = slot_size(n, 8)
@@ -113,7 +113,7 @@ def pareto_rank_dedup(x, *, inner, min_duplicates: int = 4):
 
     def grouped(x):
         slot, rows, count = dedup_rows(x, h)
-        ranks = on_prefix(inner, rows, count, small)
+        ranks = on_prefix(inner, rows, count, (small, slot_size(n, 4)))
         ranks = jnp.where(lax.iota(I32, n) < count, ranks, -1)
         num_fronts = jnp.max(ranks) + 1
         out = ranks.at[slot].get(mode="fill", fill_value=0)
