@@ -429,16 +429,19 @@ def test_dedup_rows_groups_identical_rows():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("data", ["uniform", "few", "curve"])
+@pytest.mark.parametrize("data", ["uniform", "few", "quarter", "curve"])
 def test_rank_dedup_branches_match_inner(data):
-    """No repeats (runs the inner kernel), few distinct rows (ranks n // 8 slots), a noisy
-    rounded curve (more distinct rows than n // 8: ranks all n slots)."""
+    """No repeats (runs the inner kernel), few distinct rows (ranks n // 8 slots), 700
+    distinct rows (n // 4 slots), a noisy rounded curve (more distinct rows than n // 4:
+    ranks all n slots)."""
     rng = np.random.default_rng(4)
     n = 4000
     if data == "uniform":
         x = rng.random((n, 3))
     elif data == "few":
         x = np.round(rng.random((n, 3)), 1)
+    elif data == "quarter":
+        x = rng.random((700, 3))[rng.integers(0, 700, n)]
     else:
         x = oracle.noisy_curve(rng, n, noise=0.03)
     x = x.astype(np.float32)
