@@ -6,7 +6,7 @@ references are here too, adapted to frontier's NaN semantics.
 
 from __future__ import annotations
 
-import itertools
+import math
 
 import moocore
 import numpy as np
@@ -127,13 +127,16 @@ def hypervolume(points, ref):
     if len(points) == 0:
         return 0.0
     axes = [np.unique(np.concatenate([points[:, j], [ref[j]]])) for j in range(len(ref))]
-    total = 0.0
-    for cell in itertools.product(*[range(len(a) - 1) for a in axes]):
-        lo = np.array([axes[j][c] for j, c in enumerate(cell)])
-        hi = np.array([axes[j][c + 1] for j, c in enumerate(cell)])
-        if np.any(np.all(points <= lo, axis=1)):
-            total += float(np.prod(hi - lo))
-    return total
+    lo = np.stack(np.meshgrid(*[a[:-1] for a in axes], indexing="ij"), axis=-1)
+    lo = lo.reshape(-1, len(ref))
+    vol = np.prod(np.stack(np.meshgrid(*[np.diff(a) for a in axes], indexing="ij"), axis=-1),
+                  axis=-1).reshape(-1)
+    counted = []
+    step = max(1, (1 << 22) // (len(points) * len(ref)))  # cells per chunk: bounded memory
+    for k in range(0, len(lo), step):
+        dom = np.all(points[None, :, :] <= lo[k:k + step, None, :], axis=2).any(axis=1)
+        counted.append(vol[k:k + step][dom])
+    return math.fsum(np.concatenate(counted))
 
 
 def moocore_hypervolume(points, ref, maximise=False):
