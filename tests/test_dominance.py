@@ -105,6 +105,20 @@ def test_moocore_agreement_large_sets(m):
     np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x)), oracle.moocore_rank(x))
 
 
+@pytest.mark.slow
+def test_auto_ranks_in_5d_above_the_4d_peel_size_match_moocore():
+    """m >= 5 keeps the sum-sorted peel to larger sizes than m == 4: 40,000 rows take it."""
+    from frontier import _methods
+
+    n = 40_000
+    assert _methods.rank_method("auto", n, 5) == "dedup:sorted"
+    assert _methods.rank_method("auto", n, 4) == "dedup:filter"
+    rng = np.random.default_rng(55)
+    x = rng.random((n, 5)).astype(np.float32)
+    x[rng.random(n) < 0.001, 3] = np.nan
+    np.testing.assert_array_equal(np.asarray(frontier.pareto_rank(x)), oracle.moocore_rank(x))
+
+
 @pytest.mark.parametrize("method", ["filter", "sweep"])
 def test_batched_methods_match_moocore(method):
     m = 2 if method == "sweep" else 3

@@ -57,6 +57,7 @@ from ._methods import (
     DENSE_MAX_CPU,
     RANK_DENSE_MAX_2D,
     RANK_SORTED_MAX,
+    RANK_SORTED_MAX_5D,
     DominanceMethod,
     batch_method,
     check_dominance_method,
@@ -88,6 +89,7 @@ _QUOTED = dict(
     duplicate_sample=DUPLICATE_SAMPLE,
     rank_dense_max_2d=RANK_DENSE_MAX_2D,
     rank_sorted_max=RANK_SORTED_MAX,
+    rank_sorted_max_5d=RANK_SORTED_MAX_5D,
 )
 
 _ND_KERNELS = {
@@ -359,8 +361,9 @@ def pareto_rank(
     dominance matrix (``O(n^2)`` memory), ``"blocked"`` recomputes it in tiles,
     ``"filter"`` finds each front with the elimination rounds of :func:`is_nondominated` and
     an exact pivot sweep over the rows not ranked yet; ``"auto"`` on CPU uses ``"dense"`` up
-    to {dense_max_cpu} points, then (up to {rank_sorted_max} points) that pivot sweep over rows
-    sorted once by the sum of their objectives, and ``"filter"`` above. On CPU, from
+    to {dense_max_cpu} points, then (up to {rank_sorted_max} points for ``m == 4``,
+    {rank_sorted_max_5d} for ``m >= 5``) that pivot sweep over rows sorted once by the sum
+    of their objectives, and ``"filter"`` above. On CPU, from
     {dedup_min} points ``"auto"`` first hashes a sample of {duplicate_sample} rows: if rows
     repeat (rounded or discrete Monte Carlo outcomes), the distinct rows are grouped (integer
     radix sorts of a row hash), ranked once, and the ranks copied to every copy. On
