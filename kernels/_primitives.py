@@ -257,9 +257,6 @@ def first_true(mask: jax.Array, cap: int):
     >>> ids.tolist(), int(count)
     ([1, 3], 3)
     """
-    n = mask.shape[0]
-    if n > (1 << 24):
-        return append_live(jnp.full((cap,), n, I32), jnp.int32(0), lax.iota(I32, n), mask)
     groups = true_groups(mask)
     return first_true_of(groups, cap), groups[-1]
 
