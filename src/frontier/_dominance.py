@@ -454,10 +454,12 @@ def crowding_distance(
     if wide is not None:
         x = jnp.asarray(_unit_range(wide))
     size = padded_size(n)
-    if size > n:  # NaN rows are ignored: share one compiled kernel per size bucket
-        x = _pad_rows(x, size=size)
-        group = jnp.pad(group, (0, size - n))
-    return _crowding(x, group, flip=flip)[:n]
+    if size == n:
+        return _crowding(x, group, flip=flip)
+    # NaN rows are ignored: share one compiled kernel per size bucket
+    x = _pad_rows(x, size=size)
+    group = jnp.pad(group, (0, size - n))
+    return _unpad(_crowding(x, group, flip=flip), n=n)
 
 
 def _unit_range(wide: np.ndarray) -> np.ndarray:
