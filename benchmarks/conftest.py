@@ -63,6 +63,19 @@ _EXTRA: dict[str, dict[str, dict]] = {}
 _SUITE: dict[str, str] = {}  # group -> suite (module) name
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo; else what ``platform`` knows): ratios
+    against the peers differ between CPU models, not only between runs."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def device_info() -> dict:
     d = jax.devices()[0]
     return {
@@ -71,6 +84,7 @@ def device_info() -> dict:
         "jax": jax.__version__,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
+        "cpu_model": _cpu_model(),
         "size_preset": _SIZE,
     }
 

@@ -3,11 +3,8 @@ goodput, repeats and bad input."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
 import math
-import pkgutil
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -17,7 +14,6 @@ import pandas as pd
 import pytest
 
 import frontier
-import frontier._sweeps as sweeps_pkg
 from frontier import Sweep, read_sweep
 from frontier._sweeps import METRICS
 from frontier._sweeps._derived import goodput, normalize_slo
@@ -657,7 +653,7 @@ def test_repeats_share_a_config_and_concat_recomputes_it():
     assert "Sweep(10 runs, 5 configs" in repr(same)
 
 
-# ---------------------------------------------------------------------- scale, doctests
+# ------------------------------------------------ scale (the doctests run in test_docs.py)
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])
 def test_a_hundred_thousand_row_plain_table_reads(tmp_path, kind):
@@ -676,20 +672,6 @@ def test_a_hundred_thousand_row_plain_table_reads(tmp_path, kind):
     s = read_sweep(p, gpu_hour_price=2.0)
     assert len(s) + len(s.dropped) == n
     assert s.table["num_gpus"].tolist() == s.table["tp"].tolist()
-
-
-def _sweep_modules():
-    names = [sweeps_pkg.__name__]
-    names += [m.name for m in pkgutil.iter_modules(sweeps_pkg.__path__,
-                                                   sweeps_pkg.__name__ + ".")]
-    return names
-
-
-@pytest.mark.parametrize("name", _sweep_modules())
-def test_sweep_docstring_examples_run(name):
-    module = importlib.import_module(name)
-    res = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert res.failed == 0
 
 
 def test_public_names_are_exported():
