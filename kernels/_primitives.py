@@ -35,8 +35,11 @@ __all__ = [
     "lex_order",
     "on_prefix",
     "pad_nan_rows",
+    "pick_max",
     "prefix_count",
     "radix_order",
+    "reduce_max",
+    "reduce_min",
     "removes",
     "row_hash",
     "runs",
@@ -484,3 +487,60 @@ def safe_div(a: jax.Array, b: jax.Array) -> jax.Array:
 def safe_norm(v: jax.Array) -> jax.Array:
     """Euclidean norm over the last axis, 0 for a zero vector (gradient 0 there)."""
     return safe_sqrt(jnp.sum(v * v, axis=-1))
+
+
+# --------------------------------------------------------------------------------------------
+# maxima and minima whose derivative does not compare recomputed values
+#
+# ``jax.grad`` of ``jnp.max`` finds the maximum's position by ``x == max(x)`` and divides by the
+# count of matches; of ``jnp.maximum(a, b)``, by ``a == maximum(a, b)``. XLA may compute ``x``
+# twice in two fusions (once for the maximum, once for the comparison) and round the copies
+# differently (e.g. one contracted into a fused multiply-add), so no element matches: the
+# derivative is then ``0 / 0`` (NaN) or silently 0. These give the same values, and take the
+# derivative from the position that ``argmax``/``argmin`` (or ``a >= b``) picks from one copy,
+# so it is always one element's tangent (the first one among ties).
+# --------------------------------------------------------------------------------------------
+def _extreme(reduce, arg):
+    @partial(jax.custom_jvp, nondiff_argnums=(1,))
+    def extreme(x: jax.Array, axis: int = -1) -> jax.Array:
+        return reduce(x, axis=axis)
+
+    @extreme.defjvp
+    def _jvp(axis, primals, tangents):
+        (x,), (t,) = primals, tangents
+        i = jnp.expand_dims(arg(x, axis=axis), axis)
+        return reduce(x, axis=axis), jnp.squeeze(jnp.take_along_axis(t, i, axis), axis)
+
+    return extreme
+
+
+#: ``jnp.max(x, axis)`` (one int axis) with the derivative of the first maximum's element.
+#:
+#: >>> import jax, jax.numpy as jnp
+#: >>> jax.grad(lambda x: reduce_max(x, 0))(jnp.array([1.0, 3.0, 3.0])).tolist()
+#: [0.0, 1.0, 0.0]
+reduce_max = _extreme(jnp.max, jnp.argmax)
+
+#: ``jnp.min(x, axis)`` (one int axis) with the derivative of the first minimum's element.
+reduce_min = _extreme(jnp.min, jnp.argmin)
+
+
+@jax.custom_jvp
+def pick_max(a: jax.Array, b: jax.Array) -> jax.Array:
+    """``jnp.maximum(a, b)`` whose derivative is ``a``'s where ``a >= b``, else ``b``'s.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> d = jax.grad(lambda a: pick_max(a, 2.0))
+    >>> d(3.0).item(), d(1.0).item(), d(2.0).item()
+    (1.0, 0.0, 1.0)
+    """
+    return jnp.maximum(a, b)
+
+
+@pick_max.defjvp
+def _pick_max_jvp(primals, tangents):
+    (a, b), (ta, tb) = primals, tangents
+    out = jnp.maximum(a, b)
+    return out, jnp.broadcast_to(jnp.where(a >= b, ta, tb), out.shape).astype(out.dtype)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ._primitives import reduce_max, reduce_min
 from ._primitives import safe_div as _safe_div
 from ._primitives import safe_sqrt as _safe_sqrt
 
@@ -59,12 +60,12 @@ def minmax(
     [[0.0], [1.0]]
     """
     if valid is None:
-        lo = jnp.min(q, axis=0)
-        span = jnp.max(q, axis=0) - lo
+        lo = reduce_min(q, 0)
+        span = reduce_max(q, 0) - lo
     else:
         big = jnp.asarray(jnp.inf, q.dtype)
-        lo = jnp.min(jnp.where(valid[:, None], q, big), axis=0)
-        span = jnp.max(jnp.where(valid[:, None], q, -big), axis=0) - lo
+        lo = reduce_min(jnp.where(valid[:, None], q, big), 0)
+        span = reduce_max(jnp.where(valid[:, None], q, -big), 0) - lo
         lo = jnp.where(jnp.isfinite(lo), lo, 0)
     ok = span > 0
     scale = jnp.where(ok & jnp.isfinite(span), span, 1)

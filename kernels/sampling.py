@@ -36,6 +36,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from ._primitives import pick_max, reduce_max
+
 __all__ = [
     "LatencyParams",
     "ModelParams",
@@ -130,7 +132,7 @@ def tree_sum(x: jax.Array) -> jax.Array:
 
 
 def _tree_max(x: jax.Array) -> jax.Array:
-    return jnp.max(x, axis=-1)
+    return reduce_max(x, -1)
 
 
 def _scan_last(x: jax.Array, fn, ident) -> jax.Array:
@@ -174,7 +176,7 @@ def prefix_reduce(x: jax.Array, ks: tuple[int, ...], op: str) -> jax.Array:
     if op == "add":
         ident, fn, red = 0.0, jnp.add, tree_sum
     elif op == "max":
-        ident, fn, red = -jnp.inf, jnp.maximum, _tree_max
+        ident, fn, red = -jnp.inf, pick_max, _tree_max
     else:  # pragma: no cover - static programming error
         raise ValueError(op)
     ap = arith_progression(ks)
@@ -218,7 +220,7 @@ def _wave_runs(time: jax.Array, parallel: jax.Array) -> tuple[jax.Array, jax.Arr
     def combine(a, b):
         fa, va = a
         fb, vb = b
-        return fa | fb, jnp.where(fb, vb, jnp.maximum(va, vb))
+        return fa | fb, jnp.where(fb, vb, pick_max(va, vb))
 
     flags = jnp.broadcast_to((idx % parallel) == 0, time.shape)  # first call of a wave
     _, run = lax.associative_scan(combine, (flags, time), axis=time.ndim - 1)
@@ -316,7 +318,7 @@ def outcomes_independent(
             live = pos < k
             zero = jnp.zeros((), dtype)
             c = tree_sum(jnp.where(live, cost, zero))
-            a = jnp.max(jnp.where(live, acc, jnp.asarray(-jnp.inf, dtype)), axis=-1)
+            a = reduce_max(jnp.where(live, acc, jnp.asarray(-jnp.inf, dtype)), -1)
             if time_model == "paper":
                 t = tree_sum(jnp.where(live, time, zero))
                 t = t / jnp.minimum(parallel, k.astype(parallel.dtype)).astype(dtype)

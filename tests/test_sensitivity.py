@@ -223,3 +223,86 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="one budget"):
         frontier.sensitivity(m, budget=frontier.budget_grid([0.1, 0.2], 60, 0.9), k_max=16,
                              key=0)
+
+
+# ------------------------------------------------ maxima whose derivative needs no equal copies
+def test_max_guards_give_jnps_values_and_one_elements_derivative():
+    from frontier.kernels._primitives import pick_max, reduce_max, reduce_min
+
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.random((5, 7)))
+    x = x.at[2, 3].set(x[2, 1])  # a tie inside row 2 (not necessarily its maximum)
+    for axis in (0, 1, -1):
+        np.testing.assert_array_equal(reduce_max(x, axis), jnp.max(x, axis=axis))
+        np.testing.assert_array_equal(reduce_min(x, axis), jnp.min(x, axis=axis))
+    g = np.asarray(jax.grad(lambda v: jnp.sum(reduce_max(v, 1) * jnp.arange(1.0, 6.0)))(x))
+    want = np.zeros((5, 7))
+    want[np.arange(5), np.argmax(np.asarray(x), axis=1)] = np.arange(1.0, 6.0)
+    np.testing.assert_array_equal(g, want)
+    tied = jnp.array([1.0, 3.0, 3.0, -jnp.inf])
+    assert jax.grad(lambda v: reduce_max(v, 0))(tied).tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert jax.grad(lambda v: reduce_min(v, 0))(tied).tolist() == [0.0, 0.0, 0.0, 1.0]
+    # the pairwise maximum: the derivative of the larger argument (the first at a tie),
+    # also broadcast, under jit and vmap
+    a, b = jnp.asarray(rng.random(6)), jnp.asarray(rng.random(6))
+    np.testing.assert_array_equal(pick_max(a, b), jnp.maximum(a, b))
+    da = jax.jit(jax.vmap(jax.grad(pick_max)))(a, b)
+    np.testing.assert_array_equal(da, (a >= b).astype(a.dtype))
+    assert jax.grad(lambda s: jnp.sum(pick_max(s, b)))(0.5).item() == float(np.sum(b <= 0.5))
+    assert jax.grad(pick_max, argnums=1)(-jnp.inf, 2.0).item() == 1.0
+
+
+_O0_SCRIPT = """
+import json, sys
+import jax, jax.numpy as jnp
+jax.config.update("jax_enable_x64", True)
+import frontier
+m = frontier.catalog()["gpt5-mini"]
+out = {}
+def acc(v, name):
+    s = frontier.sample(m.replace(**{name: v}), (1, 2, 4), key=0, num_trials=256,
+                        dtype=jnp.float64)
+    return s.accuracy.mean()
+for name in ("acc_mean", "acc_std"):
+    out[name] = float(jax.grad(acc)(jnp.float64(getattr(m, name)), name))
+def e2e(tpot):
+    s = frontier.sample(m, (1, 3, 8), key=0, num_trials=256, parallel=4, time_model="waves",
+                        latency=frontier.Latency(queue=0.2, prefill_rate=2000.0, tpot=tpot),
+                        dtype=jnp.float64)
+    return s.extra["e2e"].mean()
+out["tpot"] = float(jax.grad(e2e)(jnp.float64(0.01)))
+s = frontier.sensitivity(m, budget=(0.3, 40.0, 0.9), ks=(1, 2, 4, 8, 16), key=3,
+                         num_trials=512, num_batches=2, rule="knee_chord", temperature=0.02,
+                         dtype=jnp.float64)
+out["knee"] = [float(v) for v in jnp.ravel(s.grad)]
+json.dump(out, sys.stdout)
+"""
+
+
+@pytest.mark.slow
+def test_gradients_survive_xla_recomputing_values_in_other_fusions():
+    """``jax.grad`` of ``jnp.max``/``jnp.maximum`` compares the input with the maximum; when
+    XLA computes the input twice and rounds the copies differently, nothing matches and the
+    derivative was NaN or 0 (seen with LLVM's optimisation off, which changes no value). The
+    accuracy's maximum over k calls, the waves' running maximum and the soft knee's ranges
+    now take their derivatives from one copy: the same gradients with optimisation off."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def run(flags):
+        env = dict(os.environ, JAX_PLATFORMS="cpu", XLA_FLAGS=flags)
+        res = subprocess.run([sys.executable, "-c", _O0_SCRIPT], env=env, capture_output=True,
+                             text=True, timeout=600)
+        assert res.returncode == 0, res.stderr[-3000:]
+        return json.loads(res.stdout)
+
+    off = run("--xla_backend_optimization_level=0")
+    on = run("")
+    for name in ("acc_mean", "acc_std", "tpot"):
+        assert np.isfinite(off[name]) and off[name] != 0, (name, off[name])
+        np.testing.assert_allclose(off[name], on[name], rtol=1e-9, err_msg=name)
+    knee_off, knee_on = np.asarray(off["knee"]), np.asarray(on["knee"])
+    assert np.isfinite(knee_off).all() and np.abs(knee_off).max() > 0
+    np.testing.assert_allclose(knee_off, knee_on, rtol=1e-7, atol=1e-12 * np.abs(knee_on).max())
