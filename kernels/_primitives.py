@@ -500,10 +500,12 @@ def safe_norm(v: jax.Array) -> jax.Array:
 # derivative from the position that ``argmax``/``argmin`` (or ``a >= b``) picks from one copy,
 # so it is always one element's tangent (the first one among ties).
 # --------------------------------------------------------------------------------------------
-def _extreme(reduce, arg):
-    @partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _extreme(reduce, arg, doc: str):
     def extreme(x: jax.Array, axis: int = -1) -> jax.Array:
         return reduce(x, axis=axis)
+
+    extreme.__doc__ = doc
+    extreme = partial(jax.custom_jvp, nondiff_argnums=(1,))(extreme)
 
     @extreme.defjvp
     def _jvp(axis, primals, tangents):
@@ -514,15 +516,25 @@ def _extreme(reduce, arg):
     return extreme
 
 
-#: ``jnp.max(x, axis)`` (one int axis) with the derivative of the first maximum's element.
-#:
-#: >>> import jax, jax.numpy as jnp
-#: >>> jax.grad(lambda x: reduce_max(x, 0))(jnp.array([1.0, 3.0, 3.0])).tolist()
-#: [0.0, 1.0, 0.0]
-reduce_max = _extreme(jnp.max, jnp.argmax)
+reduce_max = _extreme(jnp.max, jnp.argmax, """``jnp.max(x, axis)`` over one int axis, whose
+    derivative is the tangent of the first maximum's element.
 
-#: ``jnp.min(x, axis)`` (one int axis) with the derivative of the first minimum's element.
-reduce_min = _extreme(jnp.min, jnp.argmin)
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> jax.grad(lambda x: reduce_max(x, 0))(jnp.array([1.0, 3.0, 3.0])).tolist()
+    [0.0, 1.0, 0.0]
+    """)
+
+reduce_min = _extreme(jnp.min, jnp.argmin, """``jnp.min(x, axis)`` over one int axis, whose
+    derivative is the tangent of the first minimum's element.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> jax.grad(lambda x: reduce_min(x, 0))(jnp.array([2.0, 1.0, 1.0])).tolist()
+    [0.0, 1.0, 0.0]
+    """)
 
 
 @jax.custom_jvp
