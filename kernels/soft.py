@@ -11,7 +11,6 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ._primitives import reduce_max, reduce_min
 from ._primitives import safe_sqrt as _safe_sqrt
 from .sampling import (
     ModelParams,
@@ -122,8 +121,8 @@ def member_minmax(q: jax.Array, log_member: jax.Array) -> jax.Array:
     ok = log_member > -0.7
     ok = jnp.where(jnp.any(ok), ok, jnp.ones_like(ok))
     big = jnp.asarray(jnp.inf, q.dtype)
-    lo = reduce_min(jnp.where(ok[:, None], q, big), 0)
-    hi = reduce_max(jnp.where(ok[:, None], q, -big), 0)
+    lo = jnp.min(jnp.where(ok[:, None], q, big), axis=0)
+    hi = jnp.max(jnp.where(ok[:, None], q, -big), axis=0)
     span = hi - lo
     good = span > 0
     return jnp.where(good[None, :], (q - lo[None, :]) / jnp.where(good, span, 1.0)[None, :], 0.0)
@@ -166,8 +165,8 @@ def _unit(score: jax.Array, log_member: jax.Array) -> jax.Array:
     """
     ok = log_member > -0.7  # membership above about one half
     ok = jnp.where(jnp.any(ok), ok, jnp.ones_like(ok))
-    hi = reduce_max(jnp.where(ok, score, -jnp.inf), 0)
-    lo = reduce_min(jnp.where(ok, score, jnp.inf), 0)
+    hi = jnp.max(jnp.where(ok, score, -jnp.inf))
+    lo = jnp.min(jnp.where(ok, score, jnp.inf))
     spread = hi - lo
     ok = spread > 0
     return jnp.where(ok, jnp.where(ok, spread, 1.0), 1.0)
@@ -195,7 +194,7 @@ def soft_rule_weights(rule: str, c, t, a, acc_min, temperature,
         score = a if rule == "accuracy" else (1.0 - c) * (1.0 - t) * a
         return jax.nn.softmax((logf + score / _unit(score, logf)) / temperature)
     pts = jnp.stack([c, t, -a], axis=-1)
-    span = reduce_max(pts, 0) - reduce_min(pts, 0)
+    span = jnp.max(pts, 0) - jnp.min(pts, 0)
     pts = pts / jnp.where(span > 0, jnp.where(span > 0, span, 1.0), 1.0)[None, :]
     logm = logf + soft_pareto_membership(pts, jnp.exp(logf), temperature)
     if rule == "utopia":

@@ -284,9 +284,9 @@ def test_gradients_survive_xla_recomputing_values_in_other_fusions():
     """``jax.grad`` of ``jnp.max``/``jnp.maximum`` compares the input with the maximum; when
     XLA computes the input twice and rounds the copies differently, nothing matches and the
     derivative was NaN or 0 (seen with LLVM's optimisation off, which changes no value, and
-    with ``JAX_DISABLE_MOST_OPTIMIZATIONS``). The
-    accuracy's maximum over k calls, the waves' running maximum and the soft knee's ranges
-    now take their derivatives from one copy: the same gradients with optimisation off."""
+    with ``JAX_DISABLE_MOST_OPTIMIZATIONS``). The accuracy's maximum over k calls, the waves'
+    running maximum and the knee's ranges now take their derivatives from one copy: the same
+    gradients with optimisation off."""
     import json
     import os
     import subprocess
