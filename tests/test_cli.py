@@ -372,31 +372,32 @@ def test_write_dir_removes_the_leftovers_of_a_killed_process(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(["d", other.name])
 
 
-def _wait_for_figures(parent, proc, timeout=240.0):
-    """Wait until the run's temporary directory holds at least one figure."""
+def _wait_for_stall(marker, proc, timeout=240.0):
+    """Wait until the run has saved its first figure and stalls (``marker`` exists): a signal
+    sent then lands in the stall's sleep, never inside matplotlib's writing of the file (where
+    a library can swallow the KeyboardInterrupt, and the run then slept on)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         if proc.poll() is not None:
             raise AssertionError(f"the run ended first: {proc.communicate()}")
-        for name in os.listdir(parent):
-            figs = parent / name / "figures"
-            if name.startswith(f".frontier-{proc.pid}-") and figs.is_dir() and os.listdir(figs):
-                return
+        if os.path.exists(marker):
+            return
         time.sleep(0.05)
-    raise AssertionError("no figures appeared")
+    raise AssertionError("no figure was saved")
 
 
 # A shell that starts a job in the background without job control (as CI scripts do) leaves
 # SIGINT ignored in it and its children, so Python installs no KeyboardInterrupt handler there;
 # the child restores it, as a terminal's Ctrl-C would find it.
 _STALL_AFTER_FIRST_FIGURE = """
-import signal, sys, time
+import os, signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
 import frontier.plot._save as save
 from frontier import cli
 real = save.save_figure
 def stall(*args, **kwargs):
     real(*args, **kwargs)
+    open(os.environ["FRONTIER_TEST_STALLED"], "w").close()
     time.sleep(600)
 save.save_figure = stall
 sys.exit(cli.main(sys.argv[1:]))
@@ -409,7 +410,8 @@ def test_interrupted_run_leaves_the_old_directory_intact(tmp_path, sig):
     out = tmp_path / "res"
     assert cli.main(["run", *TINY, "--no-plots", "--out", str(out)]) == 0
     old = _snapshot(out)
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    marker = tmp_path.parent / f"{tmp_path.name}-stalled"  # outside the checked directory
+    env = {**os.environ, "MPLBACKEND": "Agg", "FRONTIER_TEST_STALLED": str(marker)}
     # the run stalls after its first figure, so the signal always lands mid-run (a loaded
     # machine could otherwise finish the run between the poll and the signal)
     proc = subprocess.Popen([sys.executable, "-c", _STALL_AFTER_FIRST_FIGURE, "run", *TINY,
@@ -417,7 +419,7 @@ def test_interrupted_run_leaves_the_old_directory_intact(tmp_path, sig):
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     try:
-        _wait_for_figures(tmp_path, proc)
+        _wait_for_stall(marker, proc)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
     finally:
