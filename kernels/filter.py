@@ -292,7 +292,7 @@ def _rounds(x, order, count, cfg: FilterConfig, contiguous: bool = False):
     return order, count
 
 
-def exact_pass(x, order, count, keep_weakly, cfg: FilterConfig):
+def exact_pass(x, order, count, keep_weakly, cfg: FilterConfig, key=None):
     """Exact non-dominated subset of the rows ``order[:count]`` by a blocked pivot sweep.
 
     The live rows are taken ``pivot_block`` at a time, in order, as pivots; each pivot block
@@ -303,6 +303,12 @@ def exact_pass(x, order, count, keep_weakly, cfg: FilterConfig):
     it was live. The number of live rows falls quickly, so the cost is about
     ``O(count * front * m / pivot_block + front^2 m)`` and ``O(count^2 m)`` at worst, with
     ``O(n)`` memory. ``order`` needs ``cfg.pad`` entries of slack after ``n``.
+
+    ``key``: an ``(n,)`` monotone key (a row that removes another has a key no larger) by
+    which ``order[:count]`` is sorted. A pivot block then leaves alone the live rows whose
+    key is below its first pivot's, so each step starts at the block holding the first live
+    row of that key (a binary search): the front is compared with the rows after each pivot
+    block only, about half the pairs.
 
     Returns the ``(n,)`` bool mask.
     """
@@ -333,7 +339,21 @@ def exact_pass(x, order, count, keep_weakly, cfg: FilterConfig):
             return out, kept, done + jnp.sum(live & (pos < ptr + k), dtype=I32)
 
         nblk = (count + b - 1) // b
-        return lax.fori_loop(0, nblk, blk, (order, jnp.int32(0), jnp.int32(0)))
+        if key is None:
+            return lax.fori_loop(0, nblk, blk, (order, jnp.int32(0), jnp.int32(0)))
+        # the first live position whose key is not below the first pivot's: the rows before
+        # it survive this step, so the compaction starts at its block
+        k0 = key[pi[0]]
+
+        def search(_, lohi):
+            lo, hi = lohi
+            mid = (lo + hi) // 2
+            below = key[order[mid]] < k0
+            return jnp.where(below, mid + 1, lo), jnp.where(below, hi, mid)
+
+        first, _ = lax.fori_loop(0, max(1, n.bit_length()), search, (jnp.int32(0), ptr))
+        j0 = first // b
+        return lax.fori_loop(j0, nblk, blk, (order, j0 * b, j0 * b))
 
     order, count, _ = lax.while_loop(cond, body, (order, count, jnp.int32(0)))
     keep = jnp.where(lax.iota(I32, order.shape[0]) < count, order, n)
@@ -387,11 +407,12 @@ def nondominated_filter(
     return exact_pass(x, order, count, keep_weakly, cfg)
 
 
-def peel_sorted(x, rest, left, cfg: FilterConfig):
+def peel_sorted(x, rest, left, cfg: FilterConfig, key=None):
     """Ranks by peeling: the live rows ``rest[:left]`` stay compacted (in their order); each
     front is found by the elimination rounds (if ``cfg`` asks for any) and the exact pass.
     Peeling a front costs ``O(remaining + survivors * front * m)``. ``rest`` needs
-    ``cfg.pad`` entries of slack after ``n``."""
+    ``cfg.pad`` entries of slack after ``n``; ``key`` as in :func:`exact_pass` (without
+    elimination rounds, which reorder the rows)."""
     n = x.shape[0]
     valid = valid_rows(x)
     b = min(cfg.round_block, n)
@@ -407,7 +428,7 @@ def peel_sorted(x, rest, left, cfg: FilterConfig):
             order, count = _rounds(x, rest, left, cfg)
         else:
             order, count = rest, left
-        front = exact_pass(x, order, count, True, cfg)
+        front = exact_pass(x, order, count, True, cfg, None if cfg.max_rounds else key)
         rank = jnp.where(front, k, rank)
 
         def drop(j, st):

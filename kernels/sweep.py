@@ -30,9 +30,10 @@ from .filter import FilterConfig, exact_pass, pareto_rank_filter, peel_sorted
 __all__ = ["nondominated_sweep", "pareto_rank_sweep", "pareto_rank_sweep3"]
 
 #: The exact pass of the filter without elimination rounds: the rows come sorted by a monotone
-#: key (the sum of the objectives), so dominators are taken as pivots first.
+#: key (the sum of the objectives), so dominators are taken as pivots first. Blocks of 4096
+#: rows: on the 5-D rank benchmarks at 1e5 rows they took 0.65-0.8x the time of 1024.
 _SORTED_PASS = FilterConfig(
-    sample_size=0, num_pivots=0, grid_size=0, max_rounds=0, round_block=1024
+    sample_size=0, num_pivots=0, grid_size=0, max_rounds=0, round_block=1024, block_size=4096
 )
 
 
@@ -51,13 +52,14 @@ def _sort_lex2(x):
 
 def _sum_order(x, pad: int):
     """Row indices sorted by a monotone key (sum of objectives clipped to a finite range, so
-    ``-inf + inf`` cannot give NaN), NaN rows last; ``pad`` entries of slack (index ``n``)."""
+    ``-inf + inf`` cannot give NaN), NaN rows last, with ``pad`` entries of slack (index
+    ``n``); and the key."""
     n, m = x.shape
     big = jnp.finfo(x.dtype).max / (2 * m)
     key = jnp.sum(jnp.clip(x, -big, big), axis=1)
     key = jnp.where(valid_rows(x), key, jnp.asarray(jnp.inf, x.dtype))
     _, order = lax.sort((key, lax.iota(I32, n)), num_keys=1, is_stable=True)
-    return jnp.concatenate([order, jnp.full((pad,), n, I32)])
+    return jnp.concatenate([order, jnp.full((pad,), n, I32)]), key
 
 
 @jax.jit
@@ -79,8 +81,8 @@ def nondominated_sweep(x, keep_weakly=False):
     n, m = x.shape
     if m >= 3:
         cfg = _SORTED_PASS.resolve(n, m)
-        order = _sum_order(x, cfg.pad)
-        return exact_pass(x, order, jnp.int32(n), keep_weakly, cfg)
+        order, key = _sum_order(x, cfg.pad)
+        return exact_pass(x, order, jnp.int32(n), keep_weakly, cfg, key)
     if m == 1:
         x = jnp.concatenate([x, jnp.zeros_like(x)], axis=1)
     s_bad, s1, s2, perm = _sort_lex2(x)
@@ -105,7 +107,8 @@ def pareto_rank_sweep(x, *, block_size: int = 32):
     ``m == 1`` gives dense ranks of the values. ``m >= 3``: rows are sorted once by the sum of
     their objectives and fronts are peeled with the exact pivot sweep of
     :func:`frontier.kernels.filter.peel_sorted` (the order survives the compactions, so pivots
-    always come in sum order).
+    always come in sum order, and each pivot block is compared only with the rows from the
+    first one of its sum on).
 
     Examples
     --------
@@ -117,7 +120,8 @@ def pareto_rank_sweep(x, *, block_size: int = 32):
     valid = valid_rows(x)
     if m >= 3:
         cfg = _SORTED_PASS.resolve(n, m)
-        return peel_sorted(x, _sum_order(x, cfg.pad), jnp.sum(valid, dtype=I32), cfg)
+        order, key = _sum_order(x, cfg.pad)
+        return peel_sorted(x, order, jnp.sum(valid, dtype=I32), cfg, key)
     if m == 1:
         x = jnp.concatenate([x, jnp.zeros_like(x)], axis=1)
     s_bad, s1, s2, perm = _sort_lex2(x)

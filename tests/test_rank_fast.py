@@ -98,6 +98,73 @@ def test_2d_rank_sweep_above_the_split_size_matches_moocore(kind):
     np.testing.assert_array_equal(got, moocore.pareto_rank(x))
 
 
+# ------------------------------------------------- the exact pass over rows sorted by a key
+#: Small blocks, so that a pass has many pivot steps and the rows of the blocks before a
+#: pivot block's key are skipped.
+_SMALL_PASS = pivot_filter.FilterConfig(
+    sample_size=0, num_pivots=0, grid_size=0, max_rounds=0, round_block=16, block_size=8,
+    pivot_block=4)
+
+
+def _sum_ties(rng, n, m):
+    """An integer grid in float32 where a third of the rows have one coordinate raised by one
+    ulp: such a row is dominated by its unraised copy, and their float32 sums are often
+    equal, so a monotone key ties between a dominator and the row it dominates. (No zeros:
+    XLA on CPU flushes the subnormal one ulp above zero to zero.)"""
+    x = rng.integers(1, 4, (n, m)).astype(np.float32)
+    bump = rng.random(n) < 0.35
+    col = rng.integers(0, m, n)
+    x[bump, col[bump]] = np.nextafter(x[bump, col[bump]], np.float32(np.inf))
+    return x
+
+
+def _keyed(x, key_name):
+    """Row order by a monotone key (stable; NaN rows last) and the key."""
+    xj = jnp.asarray(x)
+    big = jnp.finfo(xj.dtype).max / (2 * x.shape[1])
+    c = jnp.clip(xj, -big, big)
+    key = jnp.sum(c, axis=1) if key_name == "sum" else c[:, 0]
+    key = jnp.where(P.valid_rows(xj), key, jnp.inf)
+    order = jnp.argsort(key, stable=True).astype(jnp.int32)
+    return xj, jnp.concatenate([order, jnp.full((_SMALL_PASS.pad,), len(x), jnp.int32)]), key
+
+
+@pytest.mark.parametrize("key_name", ["sum", "first"])
+@pytest.mark.parametrize(("kind", "m"), [(k, 5) for k in KINDS] + [("sum_ties", 4),
+                                                                   ("sum_ties", 5)])
+def test_keyed_exact_pass_and_peel_match_brute_force(kind, m, key_name):
+    """With a monotone key, each pivot step skips the rows whose key is below its first
+    pivot's (they cannot be dominated by it): same masks and ranks as the brute force, for
+    ties of the key between a row and its dominator too."""
+    rng = np.random.default_rng(11 * m + len(kind))
+    for n in (0, 1, 150):
+        x = _sum_ties(rng, n, m) if kind == "sum_ties" else oracle.dominance_set(rng, n, m, kind)
+        x = x[rng.permutation(n)]  # dominators after the rows they dominate, in the input
+        if n == 0:
+            continue
+        xj, order, key = _keyed(x, key_name)
+        count = jnp.sum(P.valid_rows(xj), dtype=jnp.int32)
+        for weak in (False, True):
+            mask = jax.jit(pivot_filter.exact_pass, static_argnums=(3, 4))(
+                xj, order, count, weak, _SMALL_PASS, key)
+            np.testing.assert_array_equal(np.asarray(mask), oracle.nondominated(x, weak))
+        ranks = jax.jit(pivot_filter.peel_sorted, static_argnums=3)(
+            xj, order, count, _SMALL_PASS, key)
+        np.testing.assert_array_equal(np.asarray(ranks), oracle.pareto_rank(x))
+
+
+@pytest.mark.parametrize("m", [4, 5])
+def test_sorted_rank_path_on_sum_ties_matches_moocore(m):
+    """The ``m >= 4`` rank path of the sweep kernel (blocks of 4096 rows) on more rows than a
+    block, with dominators that tie with the rows they dominate in the sum key."""
+    x = _sum_ties(np.random.default_rng(m), 9000, m)
+    x = np.concatenate([x, np.random.default_rng(0).random((3000, m), dtype=np.float32)])
+    got = np.asarray(sweep.pareto_rank_sweep(jnp.asarray(x)))
+    np.testing.assert_array_equal(got, moocore.pareto_rank(x.astype(np.float64)))
+    mask = np.asarray(sweep.nondominated_sweep(jnp.asarray(x)))
+    np.testing.assert_array_equal(mask, moocore.is_nondominated(x.astype(np.float64)))
+
+
 # ------------------------------------------------------------------- the pivot pre-filter
 def _pivot(inner):
     return jax.jit(

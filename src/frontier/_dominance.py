@@ -363,7 +363,9 @@ def pareto_rank(
     an exact pivot sweep over the rows not ranked yet; ``"auto"`` on CPU uses ``"dense"`` up
     to {dense_max_cpu} points, then (up to {rank_sorted_max} points for ``m == 4``,
     {rank_sorted_max_5d} for ``m >= 5``) that pivot sweep over rows sorted once by the sum
-    of their objectives, and ``"filter"`` above. On CPU, from
+    of their objectives (a row cannot dominate one of smaller sum, so each block of pivots
+    is tested against the rows from the first one of its sum on), and ``"filter"`` above.
+    On CPU, from
     {dedup_min} points ``"auto"`` first hashes a sample of {duplicate_sample} rows: if rows
     repeat (rounded or discrete Monte Carlo outcomes), the distinct rows are grouped (integer
     radix sorts of a row hash), ranked once, and the ranks copied to every copy. On
