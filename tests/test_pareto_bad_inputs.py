@@ -333,6 +333,24 @@ def test_float64_input_that_float32_resolves_gives_no_warning():
     assert got == pytest.approx(moocore.hypervolume(x, ref=np.full(3, 1.1)), rel=1e-6)
 
 
+@pytest.mark.parametrize("m", [2, 3, 5])
+def test_subnormals_compare_as_zero_in_every_method(m):
+    """README "Subnormal numbers": XLA flushes them, so ``(1e-45, 1, ...)`` is ``(0, 1, ...)``
+    and dominates ``(0, 2, ...)`` whatever the method and size (moocore keeps them apart)."""
+    from frontier._methods import DOMINANCE_METHODS
+
+    tiny = np.nextafter(np.float32(0), np.float32(1))
+    pair = np.array([[tiny] + [1] * (m - 1), [0] + [2] * (m - 1)], np.float32)
+    x = np.concatenate([pair, np.full((698, m), 5, np.float32)])
+    for method in DOMINANCE_METHODS:
+        if method != "sweep" or m <= 2:
+            got = np.asarray(frontier.is_nondominated(x, method=method))[:2]
+            assert got.tolist() == [True, False], method
+        if method != "sweep" or m <= 3:
+            got = np.asarray(frontier.pareto_rank(x, method=method))[:2]
+            assert got.tolist() == [0, 1], method
+
+
 @pytest.mark.parametrize("num_samples", [1, 2, 3, 5, 8])
 def test_hv_approx_stderr_is_positive_for_a_handful_of_samples(num_samples):
     # all samples dominated or none: the binomial formula would say 0
