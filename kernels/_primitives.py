@@ -167,11 +167,18 @@ def removes(p, pi, t, ti, keep_weakly) -> jax.Array:
     bool scalar. NaN rows on either side never remove and are never removed (every comparison
     with NaN is false).
     """
+    return removes_cols(p, pi, t.T, ti, keep_weakly)
+
+
+def removes_cols(p, pi, tc, ti, keep_weakly) -> jax.Array:
+    """:func:`removes` with the rows ``t`` given as their ``(m, b)`` columns ``tc``: each
+    comparison then reads one contiguous column (XLA on CPU vectorises it over the ``b``
+    rows; a column of ``(b, m)`` rows is a strided read)."""
     le = None
     lt = None
     for j in range(p.shape[1]):
-        a = p[:, j : j + 1] <= t[:, j][None, :]
-        b = p[:, j : j + 1] < t[:, j][None, :]
+        a = p[:, j : j + 1] <= tc[j][None, :]
+        b = p[:, j : j + 1] < tc[j][None, :]
         le = a if le is None else le & a
         lt = b if lt is None else lt | b
     if isinstance(keep_weakly, bool):

@@ -31,6 +31,7 @@ from ._primitives import (
     first_true_of,
     pad_nan_rows,
     removes,
+    removes_cols,
     slot_size,
     strided_rows,
     take_rows,
@@ -101,20 +102,24 @@ class FilterConfig(NamedTuple):
         return 16 * self.grid_size ** (m - 1) if self.grid_size else 0
 
 
-def _removed_by(p, pi, t, ti, keep_weakly, sub: int = 32):
+def _removed_by(p, pi, t, ti, keep_weakly, sub: int = 64):
     """``(b,)``: some row of ``p`` removes the row of ``t``. Pivots are reduced in groups of
     ``sub`` inside a loop: XLA on CPU splits long boolean reductions into a materialised
-    tree (``reduce-window``), which is several times slower per pair."""
+    tree (``reduce-window``), which is several times slower per pair. The rows are compared
+    as columns (one transpose of ``t`` before the loop): with groups of 64 pivots the 5-D
+    ranks at 1e5 rows took 0.78-0.87x and the 5-D masks 0.88-0.96x the time of rows in
+    groups of 32 (columns with 32, or rows with 64, changed nothing)."""
     k = p.shape[0]
+    t = t.T
     if k <= sub or k % sub:
-        return jnp.any(removes(p, pi, t, ti, keep_weakly), axis=0)
+        return jnp.any(removes_cols(p, pi, t, ti, keep_weakly), axis=0)
 
     def body(i, dead):
         ps = lax.dynamic_slice_in_dim(p, i * sub, sub)
         ps_i = lax.dynamic_slice_in_dim(pi, i * sub, sub)
-        return dead | jnp.any(removes(ps, ps_i, t, ti, keep_weakly), axis=0)
+        return dead | jnp.any(removes_cols(ps, ps_i, t, ti, keep_weakly), axis=0)
 
-    return lax.fori_loop(0, k // sub, body, jnp.zeros((t.shape[0],), bool))
+    return lax.fori_loop(0, k // sub, body, jnp.zeros((ti.shape[0],), bool))
 
 
 def _bins(v, lo, hi, num: int):
