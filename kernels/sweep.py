@@ -32,7 +32,8 @@ __all__ = ["nondominated_sweep", "pareto_rank_sweep", "pareto_rank_sweep3"]
 #: The exact pass of the filter without elimination rounds: the rows come sorted by a monotone
 #: key (the sum of the objectives), so dominators are taken as pivots first. Blocks of 4096
 #: rows: on the 5-D rank benchmarks at 1e5 rows they took 0.65-0.8x the time of 1024; 256
-#: pivots a step took 0.91-0.92x the time of 128 there (and 0.94x on the 5-D masks).
+#: pivots a step took 0.92x the time of 128 there on the mc data, 0.77-0.91x on uniform data
+#: and 0.94-1.08x on the 5-D mc masks (two interleaved A/Bs).
 _SORTED_PASS = FilterConfig(
     sample_size=0, num_pivots=0, grid_size=0, max_rounds=0, round_block=1024, block_size=4096,
     pivot_block=256,
