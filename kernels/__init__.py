@@ -12,6 +12,7 @@ Modules
 ``sweep``        sort-based masks and ranks: ``*_sweep``, ``pareto_rank_sweep3``
 ``filter``       elimination rounds plus exact pivot sweep: ``*_filter``, ``FilterConfig``
 ``dedup``        grouping of identical rows, ``pareto_rank_dedup``
+``zorder``       ranks as dominance depth over Z-order blocks, ``pareto_rank_zorder``
 ``crowding``     NSGA-II crowding distance
 ``hypervolume``  exact hypervolume (``m <= 3``), contributions, Monte Carlo estimate
 ``knee``, ``soft``, ``select``, ``sampling``  knees, soft selection, operating points, the
@@ -34,6 +35,8 @@ kernel         algorithm                                   cost (time, memory)
 ``*_sweep3``   ranks, ``m == 3``: lexicographic sort, one  ``O(n log n + n (log(fronts)
                pass in blocks over per-front staircases    log(bins) + n/bins + block))``
 ``*_dedup``    ranks of the distinct rows, broadcast       ``O(n)`` + two or three int sorts
+``*_zorder``   ranks, Morton-ordered blocks, each against  ``O(n log n + pairs m)``, ``O(n)``
+               the earlier blocks whose box can dominate   (``O(n^2 m)`` with no pruning)
 =============  ==========================================  ====================================
 
 Shared semantics (the wrappers document them to users):
@@ -58,9 +61,10 @@ from . import (
     select,
     soft,
     sweep,
+    zorder,
 )
 
 __all__ = [
     "crowding", "dedup", "dense", "filter", "hypervolume", "knee", "sampling", "select", "soft",
-    "sweep",
+    "sweep", "zorder",
 ]
