@@ -12,7 +12,8 @@ Modules
 ``sweep``        sort-based masks and ranks: ``*_sweep``, ``pareto_rank_sweep3``
 ``filter``       elimination rounds plus exact pivot sweep: ``*_filter``, ``FilterConfig``
 ``dedup``        grouping of identical rows, ``pareto_rank_dedup``
-``zorder``       ranks as dominance depth over Z-order blocks, ``pareto_rank_zorder``
+``zorder``       ranks as dominance depth over Z-order blocks, ``pareto_rank_zorder``;
+                 ``pareto_rank_pruned`` picks it when a sample shows the boxes prune
 ``crowding``     NSGA-II crowding distance
 ``hypervolume``  exact hypervolume (``m <= 3``), contributions, Monte Carlo estimate
 ``knee``, ``soft``, ``select``, ``sampling``  knees, soft selection, operating points, the

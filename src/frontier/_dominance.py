@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -58,6 +58,7 @@ from ._methods import (
     RANK_DENSE_MAX_2D,
     RANK_SORTED_MAX,
     RANK_SORTED_MAX_5D,
+    ZORDER_MIN,
     DominanceMethod,
     batch_method,
     check_dominance_method,
@@ -66,7 +67,7 @@ from ._methods import (
     rank_method,
 )
 from ._validation import as_flag, as_points_wide, concrete, maximise_mask, minimised, order_image
-from .kernels import crowding, dedup, dense, select, sweep
+from .kernels import crowding, dedup, dense, select, sweep, zorder
 from .kernels import filter as pivot_filter
 from .kernels._primitives import DUPLICATE_SAMPLE
 
@@ -90,6 +91,7 @@ _QUOTED = dict(
     rank_dense_max_2d=RANK_DENSE_MAX_2D,
     rank_sorted_max=RANK_SORTED_MAX,
     rank_sorted_max_5d=RANK_SORTED_MAX_5D,
+    zorder_min=ZORDER_MIN,
 )
 
 _ND_KERNELS = {
@@ -112,6 +114,18 @@ _RANK_KERNELS = {
 # --------------------------------------------------------------------------------------------
 # plumbing
 # --------------------------------------------------------------------------------------------
+@cache
+def _rank_kernel(name: str):
+    """The rank kernel of a name from :func:`frontier._methods.rank_method` (one object per
+    name: the prefixed kernels take it as a static argument)."""
+    if name.startswith("dedup:"):
+        return partial(dedup.pareto_rank_dedup, inner=_rank_kernel(name.removeprefix("dedup:")))
+    if name.startswith("zorder:"):
+        inner = _rank_kernel(name.removeprefix("zorder:"))
+        return partial(zorder.pareto_rank_pruned, fallback=inner)
+    return _RANK_KERNELS[name]
+
+
 @partial(jax.jit, static_argnames=("size",))
 def _pad_rows(x, *, size):
     pad = [(0, 0)] * (x.ndim - 2) + [(0, size - x.shape[-2]), (0, 0)]
@@ -129,10 +143,8 @@ def _apply_kernel(x, keep_weakly, *, flip, kind, method, batched):
     x = minimised(x, flip)
     if kind == "nd":
         fn = partial(_ND_KERNELS[method], keep_weakly=keep_weakly)
-    elif method.startswith("dedup:"):
-        fn = partial(dedup.pareto_rank_dedup, inner=_RANK_KERNELS[method.removeprefix("dedup:")])
     else:
-        fn = _RANK_KERNELS[method]
+        fn = _rank_kernel(method)
     if not batched:
         return fn(x)
     flat = x.reshape((-1, *x.shape[-2:]))
@@ -364,7 +376,12 @@ def pareto_rank(
     to {dense_max_cpu} points, then (up to {rank_sorted_max} points for ``m == 4``,
     {rank_sorted_max_5d} for ``m >= 5``) that pivot sweep over rows sorted once by the sum
     of their objectives (a row cannot dominate one of smaller sum, so each block of pivots
-    is tested against the rows from the first one of its sum on), and ``"filter"`` above.
+    is tested against the rows from the first one of its sum on), and ``"filter"`` above;
+    from {zorder_min} points it first estimates, on every 8th row, how many row pairs
+    Z-order blocks would compare (rows sorted by a Morton code, each block of 128 tested
+    only against earlier blocks whose bounding box can hold a dominator), and ranks by
+    dominance depth over those blocks when few are (data near a curve, such as noisy
+    trade-offs: about 9% of the pairs of 10^5 5-D ``mc`` rows, 34% of uniform ones).
     On CPU, from
     {dedup_min} points ``"auto"`` first hashes a sample of {duplicate_sample} rows: if rows
     repeat (rounded or discrete Monte Carlo outcomes), the distinct rows are grouped (integer

@@ -22,6 +22,7 @@ __all__ = [
     "RANK_DENSE_MAX_2D",
     "RANK_SORTED_MAX",
     "RANK_SORTED_MAX_5D",
+    "ZORDER_MIN",
     "DominanceMethod",
     "batch_method",
     "check_dominance_method",
@@ -44,6 +45,9 @@ RANK_SORTED_MAX = 32768
 #: The same for ``m >= 5``, where the peel stays ahead longer (uniform 5-D: 1.46 s vs 1.85 s
 #: at 10^5 points, 6.8 s vs 10.5 s at 2.5 * 10^5; 8-D at 10^5: 3.5 s vs 5.9 s).
 RANK_SORTED_MAX_5D = 262144
+#: CPU ranks with ``m >= 4`` from this size on first test whether Z-order blocks prune the
+#: pairs (:func:`frontier.kernels.zorder.pareto_rank_pruned`).
+ZORDER_MIN = 2048
 #: CPU ranks from this size on go through the duplicate test of ``pareto_rank_dedup``.
 DEDUP_MIN = 4096
 #: Batched calls: per-set size up to which ``"auto"`` vmaps the dense kernel.
@@ -106,8 +110,10 @@ def nondominated_method(method: str, n: int, m: int) -> str:
 
 def rank_method(method: str, n: int, m: int) -> str:
     """Kernel name for Pareto ranks: a method of the public API, ``"sweep3"`` (the ``m == 3``
-    sweep), ``"sorted"`` (the ``m >= 4`` path of the sweep kernel), each optionally prefixed
-    with ``"dedup:"`` (CPU: rank the distinct rows when a sample shows many repeats)."""
+    sweep), ``"sorted"`` (the ``m >= 4`` path of the sweep kernel), ``"zorder:<name>"``
+    (CPU, ``m >= 4``: Z-order blocks when their bounding boxes prune most pairs, else
+    ``<name>``), each optionally prefixed with ``"dedup:"`` (CPU: rank the distinct rows
+    when a sample shows many repeats)."""
     if method == "sweep" and m == 3:
         return "sweep3"
     if method != "auto":
@@ -122,6 +128,8 @@ def rank_method(method: str, n: int, m: int) -> str:
         name = "sweep3"
     else:
         name = "sorted" if n <= (RANK_SORTED_MAX if m == 4 else RANK_SORTED_MAX_5D) else "filter"
+        if n >= ZORDER_MIN:
+            name = f"zorder:{name}"
     return f"dedup:{name}" if n >= DEDUP_MIN and not _accelerator() else name
 
 
@@ -133,5 +141,5 @@ def batch_method(method: str, n: int, m: int, *, rank: bool) -> str:
     if n <= BATCH_DENSE_MAX:
         return "dense"
     if rank:
-        return rank_method(method, n, m).removeprefix("dedup:")
+        return rank_method(method, n, m).removeprefix("dedup:").removeprefix("zorder:")
     return nondominated_method(method, n, m)
