@@ -1,12 +1,12 @@
 """Interleaved A/B of ``pareto_rank`` kernels in one process (a script, not a suite).
 
 Times the internal kernel names of :func:`frontier._methods.rank_method` (e.g.
-``dedup:sorted`` against ``dedup:zorder:sorted``) on the benchmark data, round-robin over
+``dedup:sorted`` against ``zorder:dedup:sorted``) on the benchmark data, round-robin over
 ``--rounds`` rounds, and prints the medians and the median per-round ratio to the first
 kernel. Every kernel's ranks must equal the first's.
 
     python benchmarks/ab_rank.py --n 100000 --m 5 --kinds mc,uniform \\
-        --methods dedup:sorted,dedup:zorder:sorted
+        --methods dedup:sorted,zorder:dedup:sorted
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--m", type=int, default=5)
     ap.add_argument("--kinds", default="mc,uniform")
-    ap.add_argument("--methods", default="dedup:sorted,dedup:zorder:sorted")
+    ap.add_argument("--methods", default="dedup:sorted,zorder:dedup:sorted")
     ap.add_argument("--rounds", type=int, default=7)
     a = ap.parse_args(argv)
     methods = a.methods.split(",")

@@ -112,8 +112,8 @@ def test_auto_ranks_in_5d_above_the_4d_peel_size_match_moocore():
     from frontier import _methods
 
     n = 40_000
-    assert _methods.rank_method("auto", n, 5) == "dedup:zorder:sorted"
-    assert _methods.rank_method("auto", n, 4) == "dedup:zorder:filter"
+    assert _methods.rank_method("auto", n, 5) == "zorder:dedup:sorted"
+    assert _methods.rank_method("auto", n, 4) == "zorder:dedup:filter"
     rng = np.random.default_rng(55)
     x = rng.random((n, 5)).astype(np.float32)
     x[rng.random(n) < 0.001, 3] = np.nan
