@@ -18,7 +18,6 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 __all__ = [
@@ -41,6 +40,7 @@ __all__ = [
     "reduce_max",
     "reduce_min",
     "removes",
+    "resort_runs",
     "row_hash",
     "runs",
     "safe_div",
@@ -402,6 +402,35 @@ def radix_order(key: jax.Array, order: jax.Array | None = None, bits: int = 32) 
     return cur
 
 
+def resort_runs(perm: jax.Array, marked: jax.Array, keys: list[jax.Array], full) -> jax.Array:
+    """Re-sort the rows at the ``marked`` positions of the order ``perm`` by ``keys``.
+
+    ``marked`` (``(n,)`` bool, sorted positions) must cover whole runs of rows that
+    ``perm`` leaves tied; ``keys`` are ``int32`` keys in input row order. Sorting the marked
+    rows by every key (one small multi-key sort of at most :func:`slot_size` rows) and
+    writing them back in position order reorders each run in place. More marked rows than
+    that: ``full(perm)``, a whole new order; none: ``perm``.
+    """
+    n = perm.shape[0]
+    count = jnp.sum(marked, dtype=I32)
+    cap = slot_size(n)
+    top = jnp.asarray(jnp.iinfo(jnp.int32).max, jnp.int32)
+
+    def fix(perm):
+        pos, _ = append_live(jnp.full((cap,), n, I32), jnp.int32(0), lax.iota(I32, n), marked)
+        rows = perm.at[pos].get(mode="fill", fill_value=0)
+        ks = [jnp.where(pos < n, k[rows], top) for k in keys]
+        new = lax.sort((*ks, rows), num_keys=len(keys), is_stable=True)[-1]
+        return perm.at[pos].set(new, mode="drop")
+
+    return lax.cond(
+        count == 0,
+        lambda p: p,
+        lambda p: lax.cond(count <= cap, fix, full, p),
+        perm,
+    )
+
+
 def lex_order(x: jax.Array):
     """Stable lexicographic order of the rows of ``x`` (NaN rows last): ``(perm, bad)``, with
     ``bad`` the sorted NaN-row flags (``int32``).
@@ -437,25 +466,7 @@ def lex_order(x: jax.Array):
     same = (s1[1:] == s1[:-1]) & (s1[1:] != top)
     tied = jnp.concatenate([same, jnp.zeros((1,), bool)])
     tied = tied | jnp.concatenate([jnp.zeros((1,), bool), same])
-    count = jnp.sum(tied, dtype=I32)
-    cap = slot_size(n)
-
-    def fix(perm):
-        # tied positions form runs of equal first keys; sorting their rows by every key and
-        # writing them back in position order reorders each run in place
-        pos, _ = append_live(jnp.full((cap,), n, I32), jnp.int32(0), lane, tied)
-        rows = perm.at[pos].get(mode="fill", fill_value=0)
-        ks = [s1.at[pos].get(mode="fill", fill_value=int(np.iinfo(np.int32).max))]
-        ks += [jnp.where(pos < n, k[rows], top) for k in keys[1:]]
-        new = lax.sort((*ks, rows), num_keys=m, is_stable=True)[-1]
-        return perm.at[pos].set(new, mode="drop")
-
-    perm = lax.cond(
-        count == 0,
-        lambda p: p,
-        lambda p: lax.cond(count <= cap, fix, full, p),
-        perm,
-    )
+    perm = resort_runs(perm, tied, [k1, *keys[1:]], full)  # runs of equal first keys
     return perm, bad[perm]
 
 

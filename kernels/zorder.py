@@ -13,15 +13,13 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from ._primitives import (
     I32,
-    append_live,
     finish_ranks,
     radix_order,
-    slot_size,
+    resort_runs,
     sort_key,
     valid_rows,
 )
@@ -160,25 +158,11 @@ def zorder_layout(x, block: int, pivot_block: int, exact: bool = True) -> ZLayou
         for k in sk:
             eq = eq & (k[1:] == k[:-1])
         tied = _mixed_ties(s_hi, s_lo, eq)
-        count = jnp.sum(tied, dtype=I32)
-        cap = slot_size(n)
-
-        def fix(perm):
-            # mixed runs are contiguous: sorting their rows by (code, keys) and writing them
-            # back in position order reorders each run in place
-            pos, _ = append_live(jnp.full((cap,), n, I32), jnp.int32(0), lane, tied)
-            rows = perm.at[pos].get(mode="fill", fill_value=0)
-            ks = [k.at[pos].get(mode="fill", fill_value=int(np.iinfo(np.int32).max))
-                  for k in (s_hi, s_lo, *sk)]
-            new = lax.sort((*ks, rows), num_keys=m + 2, is_stable=True)[-1]
-            return perm.at[pos].set(new, mode="drop")
 
         def full(_):
             return lax.sort((c_hi, c_lo, *keys, lane), num_keys=m + 2, is_stable=True)[-1]
 
-        perm = lax.cond(
-            count == 0, lambda p: p, lambda p: lax.cond(count <= cap, fix, full, p), perm
-        )
+        perm = resort_runs(perm, tied, [c_hi, c_lo, *keys], full)
     size = -(-n // block) * block
     nb = size // pivot_block
     cols = jnp.full((m, size), jnp.nan, x.dtype).at[:, :n].set(xf[perm].T)
