@@ -14,6 +14,16 @@ from frontier import _cache
 TINY = ["--only", "gpt5-nano", "--k-max", "8", "--trials", "50"]
 
 
+@pytest.fixture(autouse=True)
+def _no_cache_dir_in_this_process():
+    """The test run's own compile cache (tests/conftest.py) off while these tests run:
+    ``enable_compile_cache`` keeps a directory JAX already has."""
+    before = jax.config.jax_compilation_cache_dir
+    jax.config.update("jax_compilation_cache_dir", None)
+    yield
+    jax.config.update("jax_compilation_cache_dir", before)
+
+
 def test_cache_dir_follows_the_platform_convention(monkeypatch, tmp_path):
     monkeypatch.delenv("FRONTIER_CACHE_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
