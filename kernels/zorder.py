@@ -146,23 +146,22 @@ def zorder_layout(x, block: int, pivot_block: int, exact: bool = True) -> ZLayou
     zero = jnp.zeros((), x.dtype)
     keys = [sort_key(jnp.where(valid, xf[:, j], zero)) for j in range(m)]
     lane = lax.iota(I32, n)
-    if not exact:
-        perm = radix_order(c_hi, radix_order(c_lo, bits=30), bits=31)
-    elif keys[0].dtype != jnp.int32 or n < 32:
-        perm = lax.sort((c_hi, c_lo, *keys, lane), num_keys=m + 2, is_stable=True)[-1]
+
+    def full(_=None):  # one multi-key sort by the code, then every column
+        return lax.sort((c_hi, c_lo, *keys, lane), num_keys=m + 2, is_stable=True)[-1]
+
+    if exact and (keys[0].dtype != jnp.int32 or n < 32):
+        perm = full()
     else:
         perm = radix_order(c_hi, radix_order(c_lo, bits=30), bits=31)
-        s_hi, s_lo = c_hi[perm], c_lo[perm]
-        sk = [k[perm] for k in keys]
-        eq = jnp.ones((n - 1,), bool)
-        for k in sk:
-            eq = eq & (k[1:] == k[:-1])
-        tied = _mixed_ties(s_hi, s_lo, eq)
-
-        def full(_):
-            return lax.sort((c_hi, c_lo, *keys, lane), num_keys=m + 2, is_stable=True)[-1]
-
-        perm = resort_runs(perm, tied, [c_hi, c_lo, *keys], full)
+        if exact:  # re-sort the runs of equal code that hold different rows
+            s_hi, s_lo = c_hi[perm], c_lo[perm]
+            sk = [k[perm] for k in keys]
+            eq = jnp.ones((n - 1,), bool)
+            for k in sk:
+                eq = eq & (k[1:] == k[:-1])
+            tied = _mixed_ties(s_hi, s_lo, eq)
+            perm = resort_runs(perm, tied, [c_hi, c_lo, *keys], full)
     size = -(-n // block) * block
     nb = size // pivot_block
     cols = jnp.full((m, size), jnp.nan, x.dtype).at[:, :n].set(xf[perm].T)
