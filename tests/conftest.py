@@ -5,6 +5,8 @@ import tempfile
 import jax
 import pytest
 
+from frontier._cache import _OFF
+
 # the command line's persistent compilation cache stays off in tests (cli.main runs in this
 # process, and its subprocesses inherit this); tests/test_compile_cache.py turns it on
 os.environ.setdefault("FRONTIER_NO_COMPILE_CACHE", "1")
@@ -16,7 +18,7 @@ os.environ.setdefault("FRONTIER_NO_COMPILE_CACHE", "1")
 # and the devices, so it never changes a result. FRONTIER_TEST_NO_JAX_CACHE=1 turns it off.
 _CACHE_VAR = "JAX_COMPILATION_CACHE_DIR"
 _OWN_CACHE = None
-if os.environ.get("FRONTIER_TEST_NO_JAX_CACHE", "") not in ("1", "true", "yes", "on"):
+if os.environ.get("FRONTIER_TEST_NO_JAX_CACHE", "").strip().lower() not in _OFF:
     if not os.environ.get(_CACHE_VAR):  # the first process of the run (xdist's controller)
         _OWN_CACHE = tempfile.mkdtemp(prefix="frontier-tests-jax-cache-")
         os.environ[_CACHE_VAR] = _OWN_CACHE
@@ -30,7 +32,7 @@ if os.environ.get("FRONTIER_TEST_NO_JAX_CACHE", "") not in ("1", "true", "yes", 
 
 
 def pytest_unconfigure(config):
-    if _OWN_CACHE is not None and not hasattr(config, "workerinput"):
+    if _OWN_CACHE is not None:
         shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 
 
