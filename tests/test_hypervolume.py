@@ -400,6 +400,88 @@ def test_hvc3_corner_cuts_reduce_the_one_dominator():
     assert got[0] > 0 and np.all(got[1:] == 0)
 
 
+def _antichain(rng, grid, n, copies=0, outside=0):
+    """``n`` rows of the integer plane ``x + y + z = grid`` (no row weakly dominates
+    another, many ties in each coordinate), then ``copies`` copies of some of them and
+    ``outside`` rows on or beyond ``ref = grid``, shuffled."""
+    plane = np.array([(i, j, grid - i - j) for i in range(grid + 1)
+                      for j in range(grid + 1 - i)], np.float32)
+    x = plane[rng.choice(len(plane), min(n, len(plane)), replace=False)]
+    extra = [x[rng.integers(0, len(x), copies)]] if copies and len(x) else []
+    if outside:
+        far = rng.integers(0, grid + 1, (outside, 3)).astype(np.float32)
+        far[:, rng.integers(0, 3)] = grid + rng.integers(0, 2, outside)
+        extra.append(far)
+    x = np.concatenate([x, *extra]) if extra else x
+    return x[rng.permutation(len(x))]
+
+
+@pytest.mark.parametrize("grid", [3, 6])
+def test_hvc3_front_path_is_exact_with_ties_copies_and_rows_outside(grid):
+    """The event formulation (no row dominated by another): exact integers against the
+    leave-one-out oracle on sets with many equal coordinates, copied rows and rows on or
+    beyond ref, and the public kernel takes that path (``cuts`` is false)."""
+    rng = np.random.default_rng(grid)
+    ref = np.full(3, float(grid))
+    for n in (1, 2, 3, 5, 8, 13, 21):
+        for copies, outside in ((0, 0), (2, 0), (0, 2), (3, 3)):
+            x = _antichain(rng, grid, n, copies, outside)
+            if n > 2:  # rows equal to ref add nothing: one compiled size
+                x = np.concatenate([x, np.full((40 - len(x), 3), grid, np.float32)])
+            xs, r = jnp.asarray(x), jnp.asarray(ref, jnp.float32)
+            got, cuts = jax.jit(K._hvc3_front)(xs, r)
+            assert not bool(cuts), x
+            want = oracle.hv_contributions(x, ref)
+            np.testing.assert_array_equal(np.asarray(got), want, err_msg=str(x))
+            np.testing.assert_array_equal(np.asarray(K.hvc3(xs, r)), want, err_msg=str(x))
+
+
+def test_hvc3_front_path_flags_dominated_rows():
+    """A row weakly dominated by a different row (also: equal in all but one coordinate)
+    sends the kernel to the sweep; copies of one row do not."""
+    x = np.array([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]], np.float32)
+    ref = jnp.ones(3, jnp.float32)
+    assert not bool(K._hvc3_front(jnp.asarray(x), ref)[1])
+    assert not bool(K._hvc3_front(jnp.asarray(np.concatenate([x, x[:1]])), ref)[1])
+    for row in ([0.6, 0.6, 0.6], [0.0, 0.5, 0.7], [0.5, 0.6, 0.0]):
+        y = np.concatenate([x, np.array([row], np.float32)])
+        assert bool(K._hvc3_front(jnp.asarray(y), ref)[1]), row
+        np.testing.assert_allclose(np.asarray(K.hvc3(jnp.asarray(y), ref)),
+                                   oracle.hv_contributions(y, np.ones(3)), atol=1e-7)
+
+
+@pytest.mark.parametrize("n", [300, 3000])
+def test_hvc3_front_path_matches_moocore_on_fronts(n):
+    """Points on the sphere (all non-dominated, the sweep's slowest case) and the same
+    rounded to a 0.05 grid (ties), past PREFILTER_MIN, against moocore."""
+    rng = np.random.default_rng(n)
+    v = np.abs(rng.standard_normal((n, 3)))
+    x = (1 - v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    for pts in (x, np.round(x * 20) / 20):
+        pts = np.unique(pts, axis=0) if pts is not x else pts
+        keep = np.asarray(frontier.is_nondominated(pts))
+        pts = pts[keep].astype(np.float32)
+        got, cuts = jax.jit(K._hvc3_front)(jnp.asarray(pts), jnp.full(3, 1.1, jnp.float32))
+        assert not bool(cuts)
+        want = moocore.hv_contributions(pts.astype(np.float64), ref=np.full(3, 1.1))
+        np.testing.assert_allclose(np.asarray(got), want, rtol=2e-5, atol=1e-9)
+        np.testing.assert_allclose(np.asarray(frontier.hv_contributions(pts, np.full(3, 1.1))),
+                                   want, rtol=2e-5, atol=1e-9)
+
+
+def test_hvc3_front_path_infinite_coordinates():
+    """-inf where a region is unbounded gives inf, never NaN (no inf - inf, no 0 * inf)."""
+    ref = jnp.ones(3, jnp.float32)
+    x = jnp.array([[-jnp.inf, 0.5, 0.5], [0.5, 0.0, 0.6], [0.6, 0.6, 0.0]], jnp.float32)
+    got, cuts = K._hvc3_front(x, ref)
+    assert not bool(cuts)
+    got = np.asarray(got).tolist()
+    assert got[0] == np.inf and np.isfinite(got[1]) and np.isfinite(got[2])
+    y = jnp.array([[0.0, 0.5, -jnp.inf], [0.5, 0.0, 0.5]], jnp.float32)
+    got = np.asarray(K._hvc3_front(y, ref)[0]).tolist()
+    assert got[0] == np.inf and got[1] == pytest.approx(0.125)
+
+
 @pytest.mark.parametrize("kind", ["front", "uniform", "curve"])
 def test_hvc3_prefilter_path_matches_moocore(kind):
     """n > PREFILTER_MIN: rows that two pivots dominate are dropped before the sweep."""

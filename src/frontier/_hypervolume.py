@@ -335,10 +335,12 @@ def hv_contributions(
     time and ``O(n)`` memory: one sweep over ``z`` keeps, for every point of the ``(x, y)``
     staircase, the region it alone dominates as strips, and adds their volume when they
     shrink (see :func:`frontier.kernels.hypervolume.hvc3`); above 256 rows, rows that two
-    pivot rows dominate are dropped first (they change nothing). The loop is sequential and
-    gains nothing from a GPU. Infinite coordinates give ``inf`` where a point's exclusive
-    region is unbounded. Float64 input with ``jax_enable_x64`` off is translated to ``ref``
-    first, as in :func:`hypervolume` (with the same warning).
+    pivot rows dominate are dropped first (they change nothing). When no row is dominated
+    (a front), the same volumes come from the events of each point's region: its staircase
+    neighbours change and it is covered, ``O(n log n)`` with one short loop. The loops are
+    sequential and gain nothing from a GPU. Infinite coordinates give ``inf`` where a
+    point's exclusive region is unbounded. Float64 input with ``jax_enable_x64`` off is
+    translated to ``ref`` first, as in :func:`hypervolume` (with the same warning).
 
     References
     ----------
