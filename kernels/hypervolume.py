@@ -491,6 +491,14 @@ def _gather(buf: jax.Array, idx: list, scratch: jax.Array):
     return scratch[:len(idx)], scratch
 
 
+def _gather_vec(buf: jax.Array, idx: jax.Array, scratch: jax.Array):
+    """:func:`_gather` for a vector of in-bounds indices: ``(buf[idx], scratch)``."""
+    vals = lax.gather(buf, idx[:, None], _GATHER, (1,),
+                      mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+    scratch = lax.dynamic_update_slice(scratch, vals, (0,))
+    return scratch[:idx.shape[0]], scratch
+
+
 _SCATTER = lax.ScatterDimensionNumbers(
     update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))
 
@@ -780,6 +788,10 @@ def _hvc3_sweep(p: jax.Array, ref: jax.Array) -> jax.Array:
     return jnp.zeros(n, dt).at[perm].set(contrib[xr])
 
 
+#: Steps of :func:`_dominance_minima` per loop iteration.
+_DM_BLOCK = 16
+
+
 def _dominance_minima(X, Y, Z, xorder, zorder, live):
     """Three offline 2-D dominance minima over the ``live`` rows, by ranks (``int32``
     permutations of ``0..n-1``; ``n`` where the set is empty):
@@ -787,47 +799,81 @@ def _dominance_minima(X, Y, Z, xorder, zorder, live):
     ``a[s] = min {Y_q : X_q < X_s, Z_q < Z_s}``, ``b[s] = min {X_q : Y_q < Y_s, Z_q < Z_s}``
     and ``c[u] = min {Z_q : X_q < X_u, Y_q < Y_u}``.
 
-    Three Fenwick trees of prefix minima in one flat loop of ``n`` steps: step ``t`` inserts
-    and queries the ``t``-th row in ``z`` order in the first two trees (over ``X`` and ``Y``)
-    and the ``t``-th row in ``x`` order in the third (over ``Y``). A step's update nodes
-    (``i`` and every ``(i | (2^k - 1)) + 1 <= n``, a superset of the usual chain: a node
-    ``>= i`` only ever answers prefixes that hold ``i``) lie above its query nodes (``i``
-    with its low ``k`` bits cleared), so each step is one scatter-min and then one gather
-    of a chain of vector operations (the loop body runs inline, see :func:`_hvc3_sweep`).
-    ``O(n log n)``.
+    Three Fenwick trees of prefix minima: step ``t`` queries and inserts the ``t``-th row in
+    ``z`` order in the first two trees (over ``X`` and ``Y``) and the ``t``-th row in ``x``
+    order in the third (over ``Y``). One loop iteration takes :data:`_DM_BLOCK` steps: it
+    reads the query nodes of all of them (``i`` with its low ``k`` bits cleared) from the
+    trees as they were before the block, then writes their update nodes (``i`` and every
+    ``(i | (2^k - 1)) + 1 <= n``: a superset of the usual chain, harmless since a node
+    ``>= i`` only answers prefixes that hold ``i``) with one scatter-min; the earlier steps
+    of the same block are compared directly (a ``16 x 16`` mask, outside the loop). The
+    scatter is made to depend on the gather, so it updates the trees in place, and the
+    gather goes through a small scratch array (see
+    :func:`frontier.kernels._primitives.take_through`). ``O(n log n)``.
     """
     n = X.shape[0]
+    i32 = jnp.int32
+    k = _DM_BLOCK
     nb = max(1, int(n).bit_length())
-    off = jnp.array([0, n + 1, 2 * (n + 1)], jnp.int32)
+    nblk = -(-n // k)
+    pad = nblk * k - n
+    off = jnp.array([0, n + 1, 2 * (n + 1)], i32)
     sink = 3 * (n + 1)
     s, u = zorder, xorder
-    steps = jnp.stack([X[s] + 1, Y[s] + 1, Y[u] + 1, Y[s], X[s], Z[u],
-                       live[s].astype(jnp.int32), live[u].astype(jnp.int32)], 1)
-    bits = lax.iota(jnp.int32, nb + 1)
-    low = (jnp.left_shift(1, bits) - 1)[None, :]
-    tree = jnp.full(3 * (n + 1) + 1, n, jnp.int32)  # node 0 of each tree stays n
 
-    def body(t, c):
-        tree, out = c
-        row = lax.dynamic_slice(steps, (t, 0), (1, 8))[0]
-        pos, val = row[:3, None], row[3:6, None]
-        on = jnp.concatenate([row[6:7], row[6:8]])[:, None] > 0
-        up = jnp.concatenate([pos, (pos | low) + 1], 1)
-        ui = jnp.where((up <= n) & on, off[:, None] + up, sink).reshape(-1)
-        tree = lax.scatter_min(tree, ui[:, None], jnp.broadcast_to(val, up.shape).reshape(-1),
-                               _SCATTER, mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
-        b2 = bits[None, :]
-        qi = (off[:, None] + jnp.left_shift(jnp.right_shift(pos - 1, b2), b2)).reshape(-1)
-        got = lax.gather(tree, qi[:, None], _GATHER, (1,),
-                         mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
-        return tree, lax.dynamic_update_slice(out, got.reshape(3, nb + 1).min(axis=1), (3 * t,))
+    def cols(*vs, fill):
+        return jnp.stack([jnp.concatenate([v, jnp.full(pad, fill, v.dtype)]) for v in vs], 1)
 
-    out = lax.fori_loop(0, n, body, (tree, jnp.zeros(3 * n + 1, jnp.int32)))[1]
-    out = out[:3 * n].reshape(n, 3)
-    a = jnp.zeros(n, jnp.int32).at[s].set(out[:, 0])
-    b = jnp.zeros(n, jnp.int32).at[s].set(out[:, 1])
-    c = jnp.zeros(n, jnp.int32).at[u].set(out[:, 2])
+    pos = cols(X[s] + 1, Y[s] + 1, Y[u] + 1, fill=1)  # (nblk * k, 3) 1-based tree positions
+    on = cols(live[s], live[s], live[u], fill=False)
+    val = jnp.where(on, cols(Y[s], X[s], Z[u], fill=n), n)
+    # the minima over the earlier steps of the same block
+    key = (pos - 1).reshape(nblk, k, 3)
+    vb = val.reshape(nblk, k, 3)
+    earlier = jnp.tril(jnp.ones((k, k), bool), -1)[None, :, :, None]
+    below = earlier & (key[:, None, :, :] < key[:, :, None, :])  # [b, i, j]: j counts for i
+    inside = jnp.min(jnp.where(below, vb[:, None, :, :], n), axis=2).reshape(-1, 3)
+    steps = jnp.concatenate([pos.reshape(nblk, -1), val.reshape(nblk, -1),
+                             on.astype(i32).reshape(nblk, -1)], 1)
+    bits = lax.iota(i32, nb + 1)[None, None, :]
+    low = jnp.left_shift(1, bits) - 1
+    k3 = 3 * k
+    nq = k3 * (nb + 1)
+
+    def body(b, c):
+        tree, out, scratch = c
+        row = lax.dynamic_slice(steps, (b, 0), (1, 3 * k3))[0]
+        p, v = row[:k3].reshape(k, 3, 1), row[k3:2 * k3].reshape(k, 3, 1)
+        live_ = row[2 * k3:].reshape(k, 3, 1) > 0
+        qi = (off[None, :, None] + jnp.left_shift(jnp.right_shift(p - 1, bits), bits))
+        got, scratch = _gather_vec(tree, qi.reshape(-1), scratch)
+        up = jnp.concatenate([p, (p | low) + 1], 2)
+        ui = jnp.where((up <= n) & live_, off[None, :, None] + up, sink).reshape(-1)
+        uv = jnp.broadcast_to(v, up.shape).reshape(-1)
+        uv = jnp.minimum(uv, jnp.maximum(got[0], n))  # = uv (tree values are <= n)
+        tree = lax.scatter_min(tree, ui[:, None], uv, _SCATTER,
+                               mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
+        best = got.reshape(k3, nb + 1).min(axis=1)
+        return tree, lax.dynamic_update_slice(out, best, (b * k3,)), scratch
+
+    tree = jnp.full(3 * (n + 1) + 1, n, i32)  # node 0 of each tree stays n
+    init = (tree, jnp.zeros(nblk * k3 + 1, i32), jnp.zeros(nq + 1, i32))
+    out = lax.fori_loop(0, nblk, body, init)[1]
+    out = jnp.minimum(out[:nblk * k3].reshape(-1, 3), inside)[:n]
+    a = jnp.zeros(n, i32).at[s].set(out[:, 0])
+    b = jnp.zeros(n, i32).at[s].set(out[:, 1])
+    c = jnp.zeros(n, i32).at[u].set(out[:, 2])
     return a, b, c
+
+
+def _scan_max(v: jax.Array) -> jax.Array:
+    """Prefix maxima (``lax.cummax`` is a slower reduce-window on XLA's CPU backend)."""
+    return lax.associative_scan(jnp.maximum, v)
+
+
+def _scan_sum(v: jax.Array) -> jax.Array:
+    """Inclusive prefix sums of integers, as :func:`_scan_max`."""
+    return lax.associative_scan(jnp.add, v)
 
 
 def _stable_by(key: jax.Array, order: jax.Array, bits: int = 32) -> jax.Array:
@@ -916,7 +962,7 @@ def _hvc3_front(p: jax.Array, ref: jax.Array) -> tuple[jax.Array, jax.Array]:
     two = jnp.repeat(s, 2)[perm]
     is_l = (perm % 2) == 0
     cnt = jnp.zeros(n + 1, i32).at[lr_own].add(1)
-    start = idx + (jnp.cumsum(cnt) - cnt)[:n]  # where each owner's events begin
+    start = idx + (_scan_sum(cnt) - cnt)[:n]  # where each owner's events begin
     pos = lax.iota(i32, 2 * n) + jnp.minimum(lr_own + 1, n)
     E = 3 * n
     ints = jnp.zeros((E, 4), i32)
@@ -927,8 +973,8 @@ def _hvc3_front(p: jax.Array, ref: jax.Array) -> tuple[jax.Array, jax.Array]:
     flts = flts.at[pos].set(jnp.stack([y[two], x[two], z[two]], 1))
     own, kind = ints[:, 0], ints[:, 3]
     ei = lax.iota(i32, E)
-    at_l = lax.cummax(jnp.where((kind & 1) == 1, ei, 0))  # the last start or L change
-    at_r = lax.cummax(jnp.where((kind & 2) == 2, ei, 0))
+    at_l = _scan_max(jnp.where((kind & 1) == 1, ei, 0))  # the last start or L change
+    at_r = _scan_max(jnp.where((kind & 2) == 2, ei, 0))
     lr, rr = ints[at_l, 1], ints[at_r, 2]
     lv, rv, zv = flts[at_l, 0], flts[at_r, 1], flts[:, 2]
     ow = jnp.minimum(own, n)
@@ -943,8 +989,9 @@ def _hvc3_front(p: jax.Array, ref: jax.Array) -> tuple[jax.Array, jax.Array]:
     q = xorder[dperm]
     DX, DY, dx, dy = X[q], Y[q], x[q], y[q]
     dcnt = jnp.zeros(n + 1, i32).at[d_own].add(1)
-    d0 = jnp.cumsum(dcnt) - dcnt
-    s0, s1 = d0[ow], d0[ow] + dcnt[ow]
+    d0 = _scan_sum(dcnt) - dcnt
+    s0 = d0[ow]
+    s1 = s0 + jnp.where(own < n, dcnt[ow], 0)  # (events of no row: an empty range)
     first_low = _search(DY, s0, s1, lr, lambda v, w: v < w)  # first strip below L
     first_out = _search(DX, s0, s1, rr, lambda v, w: v >= w)  # first strip right of R
     dxe = ext(dx, jnp.inf)

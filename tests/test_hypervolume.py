@@ -436,6 +436,22 @@ def test_hvc3_front_path_is_exact_with_ties_copies_and_rows_outside(grid):
             np.testing.assert_array_equal(np.asarray(K.hvc3(xs, r)), want, err_msg=str(x))
 
 
+@pytest.mark.parametrize("n", [1, 15, 16, 37])
+def test_dominance_minima_match_brute_force(n):
+    """The three Fenwick minima (blocks of 16 steps, the last one padded) against all
+    pairs, with rows left out."""
+    rng = np.random.default_rng(n)
+    X, Y, Z = (rng.permutation(n).astype(np.int32) for _ in range(3))
+    live = rng.random(n) < 0.8
+    order = lambda r: jnp.asarray(np.argsort(r).astype(np.int32))  # noqa: E731
+    got = jax.jit(K._dominance_minima)(jnp.asarray(X), jnp.asarray(Y), jnp.asarray(Z),
+                                       order(X), order(Z), jnp.asarray(live))
+    for res, (u, v, w) in zip(got, ((X, Z, Y), (Y, Z, X), (X, Y, Z)), strict=True):
+        ok = live[None, :] & (u[None, :] < u[:, None]) & (v[None, :] < v[:, None])
+        want = np.where(ok, w[None, :], n).min(axis=1)
+        np.testing.assert_array_equal(np.asarray(res), want)
+
+
 def test_hvc3_front_path_flags_dominated_rows():
     """A row weakly dominated by a different row (also: equal in all but one coordinate)
     sends the kernel to the sweep; copies of one row do not."""
