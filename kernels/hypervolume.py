@@ -1057,8 +1057,9 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     instead (three Fenwick minima in one short loop, then sorts and bisections over all
     events at once); it also finds whether that holds, and the sweep runs only when not.
     Above ``PREFILTER_MIN`` rows, rows that two distinct pivot rows weakly dominate are
-    dropped first (they change no contribution), and the rest runs on ``slot_size(n, 8)``
-    rows when they fit. Ties and duplicates are exact: identical
+    dropped first (they change no contribution), and when the rest fit in ``slot_size(n,
+    8)`` rows the sweep runs on those (there, some row is usually dominated; one compiled
+    event path less). Ties and duplicates are exact: identical
     rows, and rows weakly dominated by one other row only, cut their dominator's region.
     Infinite coordinates give ``inf`` where a region is unbounded (never ``inf - inf``).
 
@@ -1079,7 +1080,11 @@ def hvc3(points: jax.Array, ref: jax.Array) -> jax.Array:
     if n <= PREFILTER_MIN:
         return _hvc3_rows(p, ref)
     q, count, dest = _prefilter(p, ref, valid, times=2)
-    out = on_prefix(lambda r: _hvc3_rows(r, ref), q, count, slot_size(n, 8))
+
+    def run(r):  # few survivors (random sets: some dominated): the sweep; else both
+        return _hvc3_sweep(r, ref) if r.shape[0] < n else _hvc3_rows(r, ref)
+
+    out = on_prefix(run, q, count, slot_size(n, 8))
     return out.at[dest].get(mode="fill", fill_value=0)
 
 
