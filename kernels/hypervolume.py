@@ -485,10 +485,7 @@ def _gather(buf: jax.Array, idx: list, scratch: jax.Array):
     """``buf[idx]`` for a list of in-bounds scalar indices, as one gather read through the
     loop-carried ``scratch`` (see :func:`frontier.kernels._primitives.take_through`):
     ``(values, scratch)``."""
-    vals = lax.gather(buf, _pack(idx)[:, None], _GATHER, (1,),
-                      mode=lax.GatherScatterMode.PROMISE_IN_BOUNDS)
-    scratch = lax.dynamic_update_slice(scratch, vals, (0,))
-    return scratch[:len(idx)], scratch
+    return _gather_vec(buf, _pack(idx), scratch)
 
 
 def _gather_vec(buf: jax.Array, idx: jax.Array, scratch: jax.Array):
